@@ -4,7 +4,8 @@ using BertSharp.Engine;
 namespace BertSharp.Cli;
 
 /// <summary>
-/// bertsharp bench --model DIR [--batch B] [--seq S] [--threads N] [--runs R]
+/// bertsharp bench --model DIR|--synthetic PRESET [--batch B] [--seq S] [--threads N] [--runs R]
+/// --synthetic bert-base-uncased: that architecture with random weights (fixed seed), see <see cref="SyntheticCheckpoint"/>.
 /// Warms up, runs R forward passes on synthetic ids of shape [B, S], prints one JSON line with the timings and the
 /// achieved GFLOP/s (matrix-multiply FLOPs of the encoder: projections, FFN, and attention's two products).
 /// </summary>
@@ -12,10 +13,10 @@ public static class BenchCommand
 {
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
-        var a = new CliArgs(args, ["--model", "--batch", "--seq", "--threads", "--runs"], []);
+        var a = new CliArgs(args, ["--model", "--synthetic", "--batch", "--seq", "--threads", "--runs"], []);
         int batch = a.GetInt("--batch") ?? 1, seq = a.GetInt("--seq") ?? 128, threads = a.GetInt("--threads") ?? 0, runs = a.GetInt("--runs") ?? 20;
         if (batch < 1 || seq < 2 || runs < 1) throw new CliUsageException("--batch ≥ 1, --seq ≥ 2 and --runs ≥ 1 are required");
-        var model = BertModel.Load(ModelOptions.ModelFolder(a, stderr));
+        BertModel model = a.Get("--synthetic") is string preset ? LoadSynthetic(preset) : BertModel.Load(ModelOptions.ModelFolder(a, stderr));
         if (seq > model.Config.MaxPositionEmbeddings)
             throw new CliUsageException($"--seq {seq} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
 
@@ -37,10 +38,11 @@ public static class BenchCommand
         }
         Array.Sort(times);
         double median = runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
-        double gflops = EncoderFlops(model, batch, seq) / (median / 1000) / 1e9;
+        double gflops = EncoderCost.Flops(model.Config, batch, seq) / (median / 1000) / 1e9;
         int resolvedThreads = threads <= 0 ? Environment.ProcessorCount : threads;
         JsonLines.WriteObject(stdout, w =>
         {
+            if (a.Get("--synthetic") is string preset) w.WriteString("synthetic", preset);
             w.WriteNumber("batch", batch); w.WriteNumber("seq", seq); w.WriteNumber("threads", resolvedThreads);
             w.WriteNumber("median_ms", Math.Round(median, 3)); w.WriteNumber("min_ms", Math.Round(times[0], 3));
             w.WriteNumber("max_ms", Math.Round(times[^1], 3)); w.WriteNumber("gflops", Math.Round(gflops, 1));
@@ -48,11 +50,18 @@ public static class BenchCommand
         return 0;
     }
 
-    /// <summary>2·(multiply-adds) of one forward pass: per layer 4 H×H projections, the FFN (2 H×I), QKᵀ and P·V.</summary>
-    public static double EncoderFlops(BertModel model, int batch, int seq)
+    /// <summary>Writes the preset to a temporary folder, loads it (the model keeps its own weights) and deletes the folder.</summary>
+    private static BertModel LoadSynthetic(string preset)
     {
-        double n = (double)batch * seq, h = model.Config.HiddenSize, inter = model.Config.IntermediateSize;
-        double perLayer = 2 * n * h * h * 4 + 2 * n * h * inter * 2 + 2 * batch * (double)seq * seq * h * 2;
-        return perLayer * model.Config.NumHiddenLayers;
+        string dir = Path.Combine(Path.GetTempPath(), $"bertsharp-synthetic-{preset}-{Environment.ProcessId}");
+        try
+        {
+            SyntheticCheckpoint.Write(preset, dir);
+            return BertModel.Load(dir);
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
     }
 }

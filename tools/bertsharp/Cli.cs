@@ -17,7 +17,7 @@ public static class Cli
         "  embed      --model DIR --input FILE.jsonl|- --output FILE.npy|.safetensors|.jsonl [--batch-size N] [--window N]\n" +
         "             [--progress] [--skip-bad-lines]  (streams a corpus of any size; rows in input order)\n" +
         "  search     --model DIR --index FILE.npy --corpus FILE.jsonl [--top-k K] QUERY  (cosine top-k: {\"rank\", \"score\", \"line\", \"text\"})\n" +
-        "  bench      --model DIR [--batch B] [--seq S] [--threads N] [--runs R]  (one JSON line of timings)\n" +
+        "  bench      --model DIR|--synthetic bert-base-uncased [--batch B] [--seq S] [--threads N] [--runs R]  (one JSON line)\n" +
         "  fill-mask  --model DIR [--top-k K]  ({\"text\", \"text_pair\"} lines -> {\"masks\": [...], \"sequence\"})\n" +
         "  classify   --model DIR  ({\"text\", \"text_pair\"} lines -> {\"label\", \"scores\": {label: p}})\n" +
         "  ner        --model DIR [--aggregation none|simple|first|average|max]  ({\"text\"} lines -> {\"entities\": [...]})\n" +
