@@ -44,16 +44,21 @@ public sealed class SentenceEmbedder
         BertSharp.Weights.Hub.HubOptions? hub = null) =>
         new(BertModel.Load(directory, hub), pooling, normalize);
 
-    public float[] Embed(string text) => Embed([text])[0];
+    public float[] Embed(string text, CancellationToken cancellationToken = default) => Embed([text], cancellationToken)[0];
 
-    /// <summary>One vector per text, in input order.</summary>
-    public float[][] Embed(IReadOnlyList<string> texts)
+    /// <summary>
+    /// One vector per text, in input order, computed <see cref="BatchSize"/> texts per forward pass with
+    /// <see cref="MaxThreads"/> threads. <paramref name="cancellationToken"/> is checked between batches and inside
+    /// each forward pass (before every layer); cancellation throws <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public float[][] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
         var result = new float[texts.Count][];
-        var options = new RunOptions { MaxThreads = MaxThreads };
+        var options = new RunOptions { MaxThreads = MaxThreads, CancellationToken = cancellationToken };
         var chunk = new List<string>(BatchSize);
         for (int start = 0; start < texts.Count; start += BatchSize)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             chunk.Clear();
             for (int i = start; i < Math.Min(texts.Count, start + BatchSize); i++) chunk.Add(texts[i]);
             ModelOutput output = Model.Run(chunk, null, options, LongInputs);
@@ -64,9 +69,9 @@ public sealed class SentenceEmbedder
     }
 
     /// <summary>Cosine similarity of two texts' embeddings.</summary>
-    public float Similarity(string a, string b)
+    public float Similarity(string a, string b, CancellationToken cancellationToken = default)
     {
-        float[][] v = Embed([a, b]);
+        float[][] v = Embed([a, b], cancellationToken);
         return VectorMath.CosineSimilarity(v[0], v[1]);
     }
 }
