@@ -186,6 +186,18 @@ public class EmbeddingGeneratorTests
     }
 
     [Test]
+    public async Task UsageCountsTokensAfterTruncation()
+    {
+        // all-MiniLM-L6-v2's sentence_bert_config max_seq_length is 256: a longer text runs as 256 tokens.
+        string longText = string.Join(' ', Enumerable.Repeat("the river flowed over the bank", 80));
+        IEmbeddingGenerator<string, Embedding<float>> generator = Resolve();
+        int full = generator.GetService<BertModel>()!.RequireTokenizer().Encode(longText).Ids.Length;
+        Assert.That(full, Is.GreaterThan(256));
+        GeneratedEmbeddings<Embedding<float>> result = await generator.GenerateAsync([longText, "Dogs bark."]);
+        Assert.That(result.Usage?.InputTokenCount, Is.EqualTo(256 + 5), "256 + [CLS] dogs bark . [SEP]");
+    }
+
+    [Test]
     public async Task ConcurrentCallersGetTheSequentialResults()
     {
         IEmbeddingGenerator<string, Embedding<float>> generator = Resolve();
