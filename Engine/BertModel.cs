@@ -76,14 +76,16 @@ public sealed class BertModel
 
     /// <summary>
     /// Runs the encoder on a batch of token ids. Each row is computed up to its last real token; padded positions
-    /// of the outputs are zero. Throws <see cref="BertInputException"/> for rows longer than max_position_embeddings.
+    /// of the outputs are zero. Throws <see cref="BertInputException"/> for rows longer than max_position_embeddings,
+    /// <see cref="OperationCanceledException"/> when <see cref="RunOptions.CancellationToken"/> is cancelled
+    /// (checked before the embeddings and before each layer).
     /// </summary>
     public ModelOutput Run(BertBatch batch, RunOptions? options = null)
     {
         options ??= RunOptions.Default;
         int h = Config.HiddenSize, t = batch.SequenceLength, heads = Config.NumAttentionHeads;
         using Workspace ws = Encode(batch, options.OutputHiddenStates, options.OutputAttentions, options.MaxThreads,
-            out List<float[]>? hiddenStates, out List<float[]>? attentions);
+            options.CancellationToken, out List<float[]>? hiddenStates, out List<float[]>? attentions);
         PackedSequences packed = ws.Packed;
         ReadOnlySpan<float> x = ws.Hidden.AsSpan(0, packed.TotalTokens * h);
         float[] last = hiddenStates is not null ? hiddenStates[^1] : packed.Unpack(x, h);
@@ -101,22 +103,35 @@ public sealed class BertModel
     /// and, when given and the checkpoint has a pooler, pooler_output [batch, hidden] into the caller's buffers.
     /// After the first call of a given size, nothing is allocated (the scratch workspace is kept per thread).
     /// </summary>
-    public void RunInto(BertBatch batch, Span<float> lastHiddenState, Span<float> poolerOutput = default, int maxThreads = 0)
+    public void RunInto(BertBatch batch, Span<float> lastHiddenState, Span<float> poolerOutput = default, int maxThreads = 0) =>
+        RunInto(batch, lastHiddenState, poolerOutput, maxThreads, CancellationToken.None);
+
+    /// <summary>
+    /// Same, cancellable: throws <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> is
+    /// cancelled before the embeddings or before a layer; the output buffers then hold unspecified values.
+    /// </summary>
+    /// <param name="maxThreads">thread budget; ≤ 0 = all cores, 1 = the calling thread only</param>
+    public void RunInto(BertBatch batch, Span<float> lastHiddenState, Span<float> poolerOutput, int maxThreads,
+        CancellationToken cancellationToken)
     {
         int h = Config.HiddenSize;
         if (lastHiddenState.Length < batch.BatchSize * batch.SequenceLength * h)
             throw new ArgumentException($"lastHiddenState has {lastHiddenState.Length} floats, needs [{batch.BatchSize},{batch.SequenceLength},{h}]", nameof(lastHiddenState));
         if (!poolerOutput.IsEmpty && poolerOutput.Length < batch.BatchSize * h)
             throw new ArgumentException($"poolerOutput has {poolerOutput.Length} floats, needs [{batch.BatchSize},{h}]", nameof(poolerOutput));
-        using Workspace ws = Encode(batch, false, false, maxThreads, out _, out _);
+        using Workspace ws = Encode(batch, false, false, maxThreads, cancellationToken, out _, out _);
         ReadOnlySpan<float> x = ws.Hidden.AsSpan(0, ws.Packed.TotalTokens * h);
         ws.Packed.Unpack(x, h, lastHiddenState);
         if (!poolerOutput.IsEmpty && Pooler is not null) Pooler.Forward(x, ws.Packed, poolerOutput);
     }
 
-    /// <summary>Embeddings and every layer; the final hidden state stays packed in the returned workspace's Hidden.</summary>
+    /// <summary>
+    /// Embeddings and every layer; the final hidden state stays packed in the returned workspace's Hidden.
+    /// Any exception (bad input, cancellation) gives the workspace back to this thread before it leaves: every call
+    /// re-initialises the workspace from the batch, so a cancelled call leaves nothing behind for the next one.
+    /// </summary>
     private Workspace Encode(BertBatch batch, bool outputHiddenStates, bool outputAttentions, int maxThreads,
-        out List<float[]>? hiddenStates, out List<float[]>? attentions)
+        CancellationToken cancellationToken, out List<float[]>? hiddenStates, out List<float[]>? attentions)
     {
         int h = Config.HiddenSize, t = batch.SequenceLength, heads = Config.NumAttentionHeads;
         Workspace ws = Workspace.Rent(batch, h, Config.IntermediateSize, Config.HeadDim);
@@ -129,6 +144,7 @@ public sealed class BertModel
                         $"row {b} has {packed.Lengths[b]} tokens but the model has {Config.MaxPositionEmbeddings} positions (max_position_embeddings); " +
                         "truncate it or use LongInputPolicy.Truncate / LongInputPolicy.SlidingWindow");
             float[] x = ws.Hidden;
+            cancellationToken.ThrowIfCancellationRequested();
             Embeddings.Forward(batch, packed, x);
             hiddenStates = outputHiddenStates ? new() : null;
             attentions = outputAttentions ? new() : null;
@@ -136,6 +152,7 @@ public sealed class BertModel
             IReadOnlyList<BertLayer> layers = Encoder.Layers;
             for (int i = 0; i < layers.Count; i++)   // indexed: foreach over the interface would allocate an enumerator
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 BertLayer layer = layers[i];
                 float[]? probs = attentions is null ? null : new float[batch.BatchSize * heads * t * t];
                 layer.Forward(x, ws, batch, probs, maxThreads);
@@ -151,7 +168,10 @@ public sealed class BertModel
         }
     }
 
-    /// <summary>Tokenizes texts (and optional pairs) with the model's tokenizer and runs them as one padded batch.</summary>
+    /// <summary>
+    /// Tokenizes texts (and optional pairs) with the model's tokenizer and runs them as one padded batch
+    /// (sliding windows: one extra forward pass per long text, cancellation checked between them).
+    /// </summary>
     public ModelOutput Run(IReadOnlyList<string> texts, IReadOnlyList<string?>? textPairs = null, RunOptions? options = null,
         LongInputOptions? longInputs = null) =>
         LongInputs.Run(this, texts, textPairs, options ?? RunOptions.Default, longInputs ?? LongInputOptions.Default);

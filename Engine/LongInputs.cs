@@ -28,7 +28,10 @@ public sealed class LongInputOptions
     public static LongInputOptions Default { get; } = new();
 }
 
-/// <summary>Text-level forward pass: tokenize, apply the long-input policy, run, merge windows.</summary>
+/// <summary>
+/// Text-level forward pass: tokenize, apply the long-input policy, run, merge windows.
+/// options.CancellationToken is checked per text while tokenizing, and before every forward pass (one per long text).
+/// </summary>
 internal static class LongInputs
 {
     public static ModelOutput Run(BertModel model, IReadOnlyList<string> texts, IReadOnlyList<string?>? pairs,
@@ -45,6 +48,7 @@ internal static class LongInputs
         var windowed = new List<int>();
         for (int i = 0; i < texts.Count; i++)
         {
+            options.CancellationToken.ThrowIfCancellationRequested();
             string? pair = pairs?[i];
             Encoding e = tokenizer.Encode(texts[i] ?? throw new BertInputException($"text {i} is null"), pair);
             if (e.Ids.Length > maxLength)
@@ -112,6 +116,7 @@ internal static class LongInputs
 
         foreach (int i in windowed)
         {
+            options.CancellationToken.ThrowIfCancellationRequested();
             MergeWindows(model, tokenizer, encodings[i].Ids, maxLength, stride, options, merged, i * t * h,
                 pooled is null ? default : pooled.AsSpan(i * h, h));
             truncated[i] = false;

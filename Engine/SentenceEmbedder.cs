@@ -44,29 +44,63 @@ public sealed class SentenceEmbedder
         BertSharp.Weights.Hub.HubOptions? hub = null) =>
         new(BertModel.Load(directory, hub), pooling, normalize);
 
-    public float[] Embed(string text) => Embed([text])[0];
+    public float[] Embed(string text, CancellationToken cancellationToken = default) => Embed([text], cancellationToken)[0];
 
-    /// <summary>One vector per text, in input order.</summary>
-    public float[][] Embed(IReadOnlyList<string> texts)
+    /// <summary>
+    /// One vector per text, in input order, computed <see cref="BatchSize"/> texts per forward pass with
+    /// <see cref="MaxThreads"/> threads. <paramref name="cancellationToken"/> is checked between batches and inside
+    /// each forward pass (before every layer); cancellation throws <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public float[][] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>
+        EmbedCore(texts, default, cancellationToken);
+
+    /// <summary>
+    /// Same, and writes to <paramref name="tokenCounts"/>[i] the number of tokens text i ran as, [CLS] and [SEP]
+    /// included: after truncation when <see cref="LongInputs"/> truncates; with sliding windows, each token of the text
+    /// once (overlapping windows run some tokens twice). Usage accounting for hosts such as Microsoft.Extensions.AI.
+    /// </summary>
+    /// <param name="tokenCounts">one element per text</param>
+    public float[][] EmbedCountingTokens(IReadOnlyList<string> texts, Span<int> tokenCounts, CancellationToken cancellationToken = default)
+    {
+        if (tokenCounts.Length < texts.Count)
+            throw new ArgumentException($"tokenCounts has {tokenCounts.Length} elements for {texts.Count} texts", nameof(tokenCounts));
+        return EmbedCore(texts, tokenCounts, cancellationToken);
+    }
+
+    /// <summary>Length of every vector: the encoder's hidden size.</summary>
+    public int Dimension => Model.Config.HiddenSize;
+
+    private float[][] EmbedCore(IReadOnlyList<string> texts, Span<int> tokenCounts, CancellationToken cancellationToken)
     {
         var result = new float[texts.Count][];
-        var options = new RunOptions { MaxThreads = MaxThreads };
+        var options = new RunOptions { MaxThreads = MaxThreads, CancellationToken = cancellationToken };
         var chunk = new List<string>(BatchSize);
         for (int start = 0; start < texts.Count; start += BatchSize)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             chunk.Clear();
             for (int i = start; i < Math.Min(texts.Count, start + BatchSize); i++) chunk.Add(texts[i]);
             ModelOutput output = Model.Run(chunk, null, options, LongInputs);
             float[][] pooled = Engine.Pooling.Pool(output, Pooling, Normalize);
             pooled.CopyTo(result, start);
+            if (!tokenCounts.IsEmpty)
+                for (int b = 0; b < chunk.Count; b++) tokenCounts[start + b] = CountTokens(output.Batch, b);
         }
         return result;
     }
 
-    /// <summary>Cosine similarity of two texts' embeddings.</summary>
-    public float Similarity(string a, string b)
+    /// <summary>Real tokens (attention_mask == 1) of row b.</summary>
+    private static int CountTokens(BertBatch batch, int b)
     {
-        float[][] v = Embed([a, b]);
+        int count = 0;
+        foreach (int m in batch.AttentionMask.AsSpan(b * batch.SequenceLength, batch.SequenceLength)) count += m != 0 ? 1 : 0;
+        return count;
+    }
+
+    /// <summary>Cosine similarity of two texts' embeddings.</summary>
+    public float Similarity(string a, string b, CancellationToken cancellationToken = default)
+    {
+        float[][] v = Embed([a, b], cancellationToken);
         return VectorMath.CosineSimilarity(v[0], v[1]);
     }
 }

@@ -18,10 +18,14 @@ public sealed record WordVector(int WordIndex, string Text, int Start, int End, 
 /// </summary>
 public static class WordEmbeddings
 {
+    /// <param name="maxThreads">thread budget; ≤ 0 = all cores, 1 = the calling thread only</param>
+    /// <param name="cancellationToken">checked before each encoder layer (<see cref="OperationCanceledException"/>)</param>
     public static IReadOnlyList<WordVector> Compute(BertModel model, string text,
-        WordPieceAggregation aggregation = WordPieceAggregation.Mean, bool sumLastFourLayers = false, int maxThreads = 0)
+        WordPieceAggregation aggregation = WordPieceAggregation.Mean, bool sumLastFourLayers = false, int maxThreads = 0,
+        CancellationToken cancellationToken = default)
     {
-        ModelOutput output = model.Run([text], null, new RunOptions { OutputHiddenStates = sumLastFourLayers, MaxThreads = maxThreads });
+        ModelOutput output = model.Run([text], null,
+            new RunOptions { OutputHiddenStates = sumLastFourLayers, MaxThreads = maxThreads, CancellationToken = cancellationToken });
         float[] tokens = sumLastFourLayers ? LayerFeatures.SumLastFour(output) : output.LastHiddenState;
         Encoding encoding = output.Batch.Encodings![0];
         return Aggregate(tokens, output.HiddenSize, encoding, text, aggregation);

@@ -19,11 +19,15 @@ public sealed record FillMaskResult(IReadOnlyList<MaskPrediction> Masks, string 
 public sealed class FillMaskPipeline(BertForMaskedLM model)
 {
     public BertForMaskedLM Model { get; } = model;
+    /// <summary>Thread budget per call (≤ 0 = all cores, 1 = the calling thread only).</summary>
     public int MaxThreads { get; init; }
 
-    public FillMaskResult Predict(string text, string? textPair = null, int topK = 5) => Predict([text], [textPair], topK)[0];
+    public FillMaskResult Predict(string text, string? textPair = null, int topK = 5, CancellationToken cancellationToken = default) =>
+        Predict([text], [textPair], topK, cancellationToken)[0];
 
-    public IReadOnlyList<FillMaskResult> Predict(IReadOnlyList<string> texts, IReadOnlyList<string?>? textPairs = null, int topK = 5)
+    /// <summary>One result per text; <paramref name="cancellationToken"/> is checked in the encoder and between masks.</summary>
+    public IReadOnlyList<FillMaskResult> Predict(IReadOnlyList<string> texts, IReadOnlyList<string?>? textPairs = null, int topK = 5,
+        CancellationToken cancellationToken = default)
     {
         if (topK < 1) throw new BertInputException($"top-k {topK} must be at least 1");
         BertTokenizer tokenizer = Model.Bert.RequireTokenizer();
@@ -35,13 +39,14 @@ public sealed class FillMaskPipeline(BertForMaskedLM model)
             if (masks[i].Length == 0)
                 throw new BertInputException($"text {i} has no mask token ({tokenizer.IdToToken(tokenizer.MaskTokenId) ?? "[MASK]"}) to fill");
         }
-        ModelOutput encoder = Model.Bert.Run(batch, new RunOptions { MaxThreads = MaxThreads });
+        ModelOutput encoder = Model.Bert.Run(batch, new RunOptions { MaxThreads = MaxThreads, CancellationToken = cancellationToken });
         var results = new FillMaskResult[encodings.Length];
         for (int i = 0; i < encodings.Length; i++)
         {
             var predictions = new MaskPrediction[masks[i].Length];
             for (int m = 0; m < masks[i].Length; m++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 IndexScore[] top = Scoring.TopKProbabilities(Model.LogitsAt(encoder, i, masks[i][m], MaxThreads), topK);
                 var list = new TokenPrediction[top.Length];
                 for (int k = 0; k < top.Length; k++)

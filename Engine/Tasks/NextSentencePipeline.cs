@@ -6,14 +6,17 @@ namespace BertSharp.Engine.Tasks;
 public sealed class NextSentencePipeline(BertForNextSentencePrediction model)
 {
     public BertForNextSentencePrediction Model { get; } = model;
+    /// <summary>Thread budget per call (≤ 0 = all cores, 1 = the calling thread only).</summary>
     public int MaxThreads { get; init; }
 
-    public float IsNext(string textA, string textB) => IsNext([textA], [textB])[0];
+    public float IsNext(string textA, string textB, CancellationToken cancellationToken = default) =>
+        IsNext([textA], [textB], cancellationToken)[0];
 
-    public float[] IsNext(IReadOnlyList<string> textsA, IReadOnlyList<string> textsB)
+    /// <summary>One probability per pair, as one batch; cancellable before each encoder layer.</summary>
+    public float[] IsNext(IReadOnlyList<string> textsA, IReadOnlyList<string> textsB, CancellationToken cancellationToken = default)
     {
         var (batch, _) = TaskInputs.Encode(Model.Bert, textsA, [.. textsB]);
-        NextSentencePredictorOutput o = Model.Run(batch, new RunOptions { MaxThreads = MaxThreads });
+        NextSentencePredictorOutput o = Model.Run(batch, new RunOptions { MaxThreads = MaxThreads, CancellationToken = cancellationToken });
         var p = new float[textsA.Count];
         for (int i = 0; i < p.Length; i++) p[i] = LabelScores.IsNextProbability(o.Logits.AsSpan(2 * i, 2));
         return p;

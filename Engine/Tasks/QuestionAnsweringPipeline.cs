@@ -10,6 +10,7 @@ namespace BertSharp.Engine.Tasks;
 public sealed class QuestionAnsweringPipeline(BertForQuestionAnswering model)
 {
     public BertForQuestionAnswering Model { get; } = model;
+    /// <summary>Thread budget per call (≤ 0 = all cores, 1 = the calling thread only).</summary>
     public int MaxThreads { get; init; }
     /// <summary>Longest answer in tokens (HF max_answer_len, default 15).</summary>
     public int MaxAnswerLength { get; init; } = 15;
@@ -20,8 +21,11 @@ public sealed class QuestionAnsweringPipeline(BertForQuestionAnswering model)
     /// <summary>Let "no answer" (empty, score from [CLS]) win when more likely than every span (HF handle_impossible_answer).</summary>
     public bool HandleImpossibleAnswer { get; init; }
 
-    /// <summary>The best answer, or an empty answer with score 0 when the context has no token.</summary>
-    public QaAnswer Answer(string question, string context)
+    /// <summary>
+    /// The best answer, or an empty answer with score 0 when the context has no token. All windows run as one batch,
+    /// cancellable before each encoder layer.
+    /// </summary>
+    public QaAnswer Answer(string question, string context, CancellationToken cancellationToken = default)
     {
         BertTokenizer tokenizer = Model.Bert.RequireTokenizer();
         int maxSeqLen = MaxSequenceLength ?? Math.Min(384, tokenizer.ModelMaxLength ?? 384);
@@ -36,7 +40,7 @@ public sealed class QuestionAnsweringPipeline(BertForQuestionAnswering model)
         var rows = new int[windows.Count][]; var types = new int[windows.Count][];
         for (int w = 0; w < windows.Count; w++) { rows[w] = windows[w].Ids; types[w] = windows[w].TypeIds; }
         BertBatch batch = BertBatch.FromRows(rows, types, tokenizer.PadTokenId);
-        QuestionAnsweringModelOutput o = Model.Run(batch, new RunOptions { MaxThreads = MaxThreads });
+        QuestionAnsweringModelOutput o = Model.Run(batch, new RunOptions { MaxThreads = MaxThreads, CancellationToken = cancellationToken });
         var starts = new float[windows.Count][]; var ends = new float[windows.Count][];
         int t = batch.SequenceLength;
         for (int w = 0; w < windows.Count; w++)

@@ -6,14 +6,18 @@ namespace BertSharp.Engine.Tasks;
 public sealed class TextClassificationPipeline(BertForSequenceClassification model)
 {
     public BertForSequenceClassification Model { get; } = model;
+    /// <summary>Thread budget per call (≤ 0 = all cores, 1 = the calling thread only).</summary>
     public int MaxThreads { get; init; }
 
-    public ClassificationResult Classify(string text, string? textPair = null) => Classify([text], [textPair])[0];
+    public ClassificationResult Classify(string text, string? textPair = null, CancellationToken cancellationToken = default) =>
+        Classify([text], [textPair], cancellationToken)[0];
 
-    public IReadOnlyList<ClassificationResult> Classify(IReadOnlyList<string> texts, IReadOnlyList<string?>? textPairs = null)
+    /// <summary>One result per text, as one batch; cancellable before each encoder layer.</summary>
+    public IReadOnlyList<ClassificationResult> Classify(IReadOnlyList<string> texts, IReadOnlyList<string?>? textPairs = null,
+        CancellationToken cancellationToken = default)
     {
         var (batch, _) = TaskInputs.Encode(Model.Bert, texts, textPairs);
-        SequenceClassifierOutput o = Model.Run(batch, new RunOptions { MaxThreads = MaxThreads });
+        SequenceClassifierOutput o = Model.Run(batch, new RunOptions { MaxThreads = MaxThreads, CancellationToken = cancellationToken });
         var results = new ClassificationResult[texts.Count];
         for (int i = 0; i < results.Length; i++)
             results[i] = LabelScores.FromLogits(o.Logits.AsSpan(i * o.NumLabels, o.NumLabels), Model.Labels, Model.ProblemType);

@@ -7,10 +7,19 @@ namespace BertSharp.Cli;
 /// Texts come from the arguments, or as JSON Lines {"text": ...} on stdin; one {"embedding": [...]} line per text.
 /// File mode: --input corpus.jsonl|- --output vectors.npy|.safetensors|.jsonl [--window N] [--progress] [--skip-bad-lines]
 /// streams the corpus through <see cref="StreamingEmbedder"/> into a temporary file renamed over the output on success.
+/// Ctrl+C in file mode: the first press stops after the current encoder layer, removes the temporary file (the
+/// destination is left as it was), prints one line on stderr and exits with 130; a second press ends the process at once.
 /// </summary>
 public static class EmbedCommand
 {
-    public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    /// <summary>Exit code of a run stopped by Ctrl+C (128 + SIGINT, as shells report it).</summary>
+    public const int InterruptedExitCode = 130;
+
+    public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr) =>
+        Run(args, stdin, stdout, stderr, CancellationToken.None);
+
+    /// <param name="interrupt">acts like Ctrl+C in file mode (for hosts and tests)</param>
+    public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr, CancellationToken interrupt)
     {
         var a = new CliArgs(args, [.. ModelOptions.ValueOptions, "--pooling", "--batch-size", "--input", "--output", "--window"],
             ["--normalize", "--no-normalize", "--progress", "--skip-bad-lines"]);
@@ -32,7 +41,7 @@ public static class EmbedCommand
         var embedder = new SentenceEmbedder(model, pooling, normalize, ModelOptions.LongInputs(a))
             { MaxThreads = ModelOptions.Threads(a), BatchSize = batchSize };
 
-        if (fileMode) return EmbedFile(a, embedder, stdin, stderr);
+        if (fileMode) return EmbedFile(a, embedder, stdin, stderr, interrupt);
         if (a.Positional.Count > 0)
         {
             Write(embedder.Embed(a.Positional), stdout);
@@ -49,7 +58,7 @@ public static class EmbedCommand
     }
 
     /// <summary>--input (default stdin) → --output, streamed; the kept line numbers go to OUTPUT.lines.txt with --skip-bad-lines.</summary>
-    private static int EmbedFile(CliArgs a, SentenceEmbedder embedder, TextReader stdin, TextWriter stderr)
+    private static int EmbedFile(CliArgs a, SentenceEmbedder embedder, TextReader stdin, TextWriter stderr, CancellationToken interrupt)
     {
         string inputPath = a.Get("--input") ?? "-";
         string outputPath = a.Require("--output");
@@ -72,16 +81,28 @@ public static class EmbedCommand
         using var output = new AtomicOutputFile(outputPath);
         using var lines = skip ? new AtomicOutputFile(linesPath) : null;
         long rows, skipped;
-        // Ctrl+C: the process ends without unwinding, so remove the temporary files here.
-        ConsoleCancelEventHandler onCancel = (_, _) => { output.Abandon(); lines?.Abandon(); };
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(interrupt);
+        // First Ctrl+C: cancel and unwind normally (the using blocks close and delete the temporary files).
+        // Second Ctrl+C: the process ends without unwinding, so remove the temporary files here.
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (!stop.IsCancellationRequested) { e.Cancel = true; stop.Cancel(); }
+            else { output.Abandon(); lines?.Abandon(); }
+        };
         Console.CancelKeyPress += onCancel;
         TextReader input = inputPath == "-" ? stdin : CorpusReader.Open(inputPath, stdin);
         try
         {
             using var linesWriter = lines is null ? null : new StreamWriter(lines.Stream, leaveOpen: true);
             using var writer = VectorWriters.Open(outputPath, output.Stream, embedder.Model.Config.HiddenSize);
-            (rows, skipped) = job.Run(input, inputName, writer, linesWriter);
+            (rows, skipped) = job.Run(input, inputName, writer, linesWriter, stop.Token);
             writer.Complete();
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            if (terminal) stderr.WriteLine();   // end the progress line drawn in place
+            stderr.WriteLine($"bertsharp embed: interrupted; {outputPath} was not written (left as it was)");
+            return InterruptedExitCode;
         }
         finally
         {

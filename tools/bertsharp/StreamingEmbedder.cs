@@ -33,8 +33,11 @@ public sealed class StreamingEmbedder
     /// <summary>
     /// Embeds every good record of <paramref name="input"/> into <paramref name="output"/> in input order; the input
     /// line number of each row goes to <paramref name="keptLines"/> (one per line) when given. Returns (rows, skipped).
+    /// <paramref name="cancellationToken"/> stops it with <see cref="OperationCanceledException"/> (checked per window,
+    /// per batch and inside each forward pass); it is never mistaken for a bad record.
     /// </summary>
-    public (long Rows, long Skipped) Run(TextReader input, string inputName, IVectorWriter output, TextWriter? keptLines = null)
+    public (long Rows, long Skipped) Run(TextReader input, string inputName, IVectorWriter output, TextWriter? keptLines = null,
+        CancellationToken cancellationToken = default)
     {
         int dim = output.Dimension;
         var texts = new List<string>(_window);
@@ -51,9 +54,9 @@ public sealed class StreamingEmbedder
                 continue;
             }
             texts.Add(record.Text!); lines.Add(record.Line);
-            if (texts.Count == _window) skipped += Flush(texts, lines, vectors, embedded, inputName, output, keptLines);
+            if (texts.Count == _window) skipped += Flush(texts, lines, vectors, embedded, inputName, output, keptLines, cancellationToken);
         }
-        skipped += Flush(texts, lines, vectors, embedded, inputName, output, keptLines);
+        skipped += Flush(texts, lines, vectors, embedded, inputName, output, keptLines, cancellationToken);
         return (output.Count, skipped);
     }
 
@@ -65,7 +68,7 @@ public sealed class StreamingEmbedder
 
     /// <summary>Embeds and writes one window; returns how many of its records failed to embed (skip mode).</summary>
     private long Flush(List<string> texts, List<int> lines, float[] vectors, bool[] embedded, string inputName,
-                       IVectorWriter output, TextWriter? keptLines)
+                       IVectorWriter output, TextWriter? keptLines, CancellationToken cancellationToken)
     {
         int n = texts.Count;
         if (n == 0) return 0;
@@ -85,15 +88,15 @@ public sealed class StreamingEmbedder
             batch.Clear();
             for (int j = 0; j < count; j++) batch.Add(texts[order[start + j]]);
             float[][] result;
-            try { result = _embedder.Embed(batch); }
-            catch (Exception e) when (e is not OutOfMemoryException)
+            try { result = _embedder.Embed(batch, cancellationToken); }
+            catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
             {
                 // Find the record(s) at fault one by one: they fail (naming the line) or are skipped.
                 for (int j = 0; j < count; j++)
                 {
                     int at = order[start + j];
-                    try { Store(_embedder.Embed([texts[at]])[0], at); }
-                    catch (Exception one) when (one is not OutOfMemoryException)
+                    try { Store(_embedder.Embed([texts[at]], cancellationToken)[0], at); }
+                    catch (Exception one) when (one is not (OutOfMemoryException or OperationCanceledException))
                     {
                         Reject(new CorpusLine(lines[at], null, one.Message), inputName);
                     }

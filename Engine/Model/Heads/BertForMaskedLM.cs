@@ -30,11 +30,15 @@ public sealed class BertForMaskedLM : BertTaskModel
         return new BertForMaskedLM(bert, BertLMPredictionHead.Load(checkpoint, bert.Embeddings.WordEmbeddings), unexpected);
     }
 
-    /// <summary>Logits [batch, seq, vocab] for every token (a vocab-sized row per token: use <see cref="LogitsAt"/> for a few positions).</summary>
+    /// <summary>
+    /// Logits [batch, seq, vocab] for every token (a vocab-sized row per token: use <see cref="LogitsAt"/> for a few positions).
+    /// options.CancellationToken is checked in the encoder and once more before the vocabulary projection.
+    /// </summary>
     public MaskedLMOutput Run(BertBatch batch, RunOptions? options = null)
     {
         options ??= RunOptions.Default;
         ModelOutput encoder = Bert.Run(batch, options);
+        options.CancellationToken.ThrowIfCancellationRequested();
         return new MaskedLMOutput(encoder, Cls.Forward(encoder, options.MaxThreads), Cls.VocabSize);
     }
 

@@ -38,10 +38,12 @@ public sealed class BertForPreTraining : BertTaskModel
             BertOnlyNSPHead.Load(checkpoint), unexpected);
     }
 
+    /// <summary>MLM logits [batch, seq, vocab] and NSP logits [batch, 2]; cancellation is checked before the vocabulary projection too.</summary>
     public BertForPreTrainingOutput Run(BertBatch batch, RunOptions? options = null)
     {
         options ??= RunOptions.Default;
         ModelOutput encoder = Bert.Run(batch, options);
+        options.CancellationToken.ThrowIfCancellationRequested();
         return new BertForPreTrainingOutput(encoder, Predictions.Forward(encoder, options.MaxThreads),
             BertOnlyNSPHead.Forward(SeqRelationship, encoder, options.MaxThreads), Predictions.VocabSize);
     }
