@@ -21,7 +21,9 @@ cache=${NUGET_PACKAGES:-$HOME/.nuget/packages}
 tmp=$(mktemp -d)
 cleanup() {
   rm -rf "$tmp"
-  for d in "$cache"/bertsharp*/"$version"; do [ -d "$d" ] && rm -rf "$d"; done
+  for d in "$cache"/bertsharp*/"$version"; do
+    [ -d "$d" ] && rm -rf "$d" && rmdir --ignore-fail-on-non-empty "$(dirname "$d")"
+  done
   return 0
 }
 trap cleanup EXIT
