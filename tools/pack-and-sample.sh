@@ -69,6 +69,8 @@ echo "sample published with NativeAOT from the feed in $(seconds "$t"): $(stat -
 # --- run it: bad arguments fail clearly; the embeddings are right ---
 if "$tmp/app/EmbedSample" 2> "$tmp/usage.txt"; then echo "EmbedSample without arguments succeeded" >&2; exit 1; fi
 grep -q "usage:" "$tmp/usage.txt" || { echo "EmbedSample without arguments printed no usage" >&2; exit 1; }
+if "$tmp/app/EmbedSample" "$tmp/no-such-model" x y 2> "$tmp/bad-model.txt"; then echo "EmbedSample on a missing model succeeded" >&2; exit 1; fi
+grep -q "cannot load model" "$tmp/bad-model.txt" || { echo "EmbedSample on a missing model: unclear error" >&2; cat "$tmp/bad-model.txt" >&2; exit 1; }
 a="A man is eating food." b="A man is eating a piece of bread." c="The stock market fell sharply today."
 t=$(date +%s%N)
 "$tmp/app/EmbedSample" "$model" "$a" "$b" "$c" > "$tmp/sample.txt"
