@@ -36,7 +36,7 @@ t=$(date +%s%N)
 dotnet pack BertSharp.sln -c Release -o "$tmp/feed" --artifacts-path "$tmp/pack-build" -warnaserror \
   -p:Version="$version" -p:ContinuousIntegrationBuild=true > "$tmp/pack.log" 2>&1 || { cat "$tmp/pack.log"; exit 1; }
 echo "packed $version in $(seconds "$t"):"
-for p in BertSharp BertSharp.Weights BertSharp.Tokenization; do
+for p in BertSharp BertSharp.Weights BertSharp.Tokenization BertSharp.Extensions.AI; do
   [ -f "$tmp/feed/$p.$version.nupkg" ] || { echo "missing package $p" >&2; ls "$tmp/feed" >&2; exit 1; }
 done
 for nupkg in "$tmp/feed"/*.nupkg; do
@@ -57,6 +57,8 @@ for dep in BertSharp.Weights BertSharp.Tokenization; do
   unzip -p "$tmp/feed/BertSharp.$version.nupkg" BertSharp.nuspec | grep -qF "<dependency id=\"$dep\" version=\"$version\"" \
     || { echo "BertSharp does not depend on $dep $version" >&2; exit 1; }
 done
+unzip -p "$tmp/feed/BertSharp.Extensions.AI.$version.nupkg" BertSharp.Extensions.AI.nuspec | grep -qF "<dependency id=\"BertSharp\" version=\"$version\"" \
+  || { echo "BertSharp.Extensions.AI does not depend on BertSharp $version" >&2; exit 1; }
 
 # --- the sample, restored from the feed (samples/EmbedSample/nuget.config reads BERTSHARP_FEED) and published AOT ---
 t=$(date +%s%N)
@@ -82,7 +84,9 @@ import json, math, sys
 lines = open(sys.argv[1]).read().splitlines()
 assert lines[0] == "dimension: 384", lines[0]
 printed = float(lines[1].removeprefix("similarity: "))
-rows = [json.loads(l) for l in lines[2:]]
+# the IEmbeddingGenerator (BertSharp.Extensions.AI through DI) must give the very same vectors
+assert lines[2].startswith("generator: 3 embeddings from all-MiniLM-L6-v2,") and lines[2].endswith("max |diff| 0"), lines[2]
+rows = [json.loads(l) for l in lines[3:]]
 vecs = [r["embedding"] for r in rows]
 assert len(vecs) == 3 and all(len(v) == 384 for v in vecs), [len(v) for v in vecs]
 cos = lambda u, v: sum(x * y for x, y in zip(u, v)) / math.sqrt(sum(x * x for x in u) * sum(y * y for y in v))

@@ -2,6 +2,9 @@
 // usage: EmbedSample MODEL SENTENCE_A SENTENCE_B [SENTENCE ...]   (MODEL: a model folder or a hub id)
 using System.Text.Json;
 using BertSharp.Engine;
+using BertSharp.Extensions.AI;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 
 if (args.Length < 3)
 {
@@ -25,6 +28,20 @@ string[] sentences = args[1..];
 float[][] vectors = embedder.Embed(sentences);                // one vector per sentence, in order
 Console.WriteLine($"dimension: {vectors[0].Length}");
 Console.WriteLine($"similarity: {embedder.Similarity(sentences[0], sentences[1])}");
+
+// The same through Microsoft.Extensions.AI (package BertSharp.Extensions.AI), as Semantic Kernel would call it.
+var services = new ServiceCollection().AddBertSharpEmbeddingGenerator(args[0]);
+using (ServiceProvider provider = services.BuildServiceProvider())
+{
+    var generator = provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
+    GeneratedEmbeddings<Embedding<float>> generated = await generator.GenerateAsync(sentences);
+    float maxDiff = 0;
+    for (int i = 0; i < sentences.Length; i++)
+        for (int j = 0; j < vectors[i].Length; j++)
+            maxDiff = Math.Max(maxDiff, Math.Abs(generated[i].Vector.Span[j] - vectors[i][j]));
+    Console.WriteLine($"generator: {generated.Count} embeddings from {generated[0].ModelId}, " +
+                      $"{generated.Usage?.InputTokenCount} tokens, max |diff| {maxDiff}");
+}
 
 using var stdout = Console.OpenStandardOutput();
 for (int i = 0; i < sentences.Length; i++)
