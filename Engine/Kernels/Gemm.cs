@@ -255,14 +255,7 @@ public static class Gemm
             for (int k0 = 0; k0 < k; k0 += _kBlock)
             {
                 int kc = Math.Min(_kBlock, k - k0);
-                float* dst = _packedX + (long)k0 * m + (long)kc * row0;
-                for (int r = 0; r < rows; r++)
-                {
-                    float* src = _x + (long)(row0 + r) * k + k0;
-                    float* d = dst + r;
-                    for (int p = 0; p < kc; p++)
-                        d[p * rows] = src[p];
-                }
+                RowTilePacker.Pack(rows, _x + (long)row0 * k + k0, k, kc, _packedX + (long)k0 * m + (long)kc * row0);
             }
         }
 
