@@ -159,7 +159,7 @@ public class GemmTests
     }
 
     [Test]
-    public void PackLaysOutThirtyTwoColumnPanelsZeroPadded()
+    public void PackLaysOutThirtyTwoColumnPanelsOfTwoSixteenColumnSubPanelsZeroPadded()
     {
         const int n = 33, k = 2;
         var w = new float[n * k];
@@ -168,9 +168,16 @@ public class GemmTests
         Assert.That(packed.PanelCount, Is.EqualTo(2));
         ReadOnlySpan<float> data = packed.Packed;
         Assert.That(data.Length, Is.EqualTo(2 * 32 * k));
-        Assert.That(data[1 * 32 + 5], Is.EqualTo(51f));          // panel 0, p = 1, column 5
-        Assert.That(data[32 * k + 0 * 32 + 0], Is.EqualTo(320f)); // panel 1, p = 0, column 32
-        Assert.That(data[32 * k + 1 * 32 + 1], Is.EqualTo(0f));   // padding past n
+        Assert.That(data[1 * 16 + 5], Is.EqualTo(51f));              // panel 0, sub-panel 0, p = 1, column 5
+        Assert.That(data[16 * k + 1 * 16 + 4], Is.EqualTo(201f));     // panel 0, sub-panel 1, p = 1, column 20
+        Assert.That(data[16 * k + 0 * 16 + 15], Is.EqualTo(310f));    // panel 0, sub-panel 1, p = 0, column 31
+        Assert.That(data[32 * k + 0 * 16 + 0], Is.EqualTo(320f));     // panel 1, sub-panel 0, p = 0, column 32
+        Assert.That(data[32 * k + 1 * 16 + 0], Is.EqualTo(321f));     // panel 1, sub-panel 0, p = 1, column 32
+        Assert.That(data[32 * k + 1 * 16 + 1], Is.EqualTo(0f));       // padding past n
+        Assert.That(data.Slice(32 * k + 16 * k, 16 * k).ToArray(), Is.All.EqualTo(0f)); // panel 1, sub-panel 1: all padding
+        for (int j = 0; j < n; j++)
+            for (int p = 0; p < k; p++)
+                Assert.That(data[j / 32 * 32 * k + j % 32 / 16 * 16 * k + p * 16 + j % 16], Is.EqualTo(w[j * k + p]), $"w[{j},{p}]");
     }
 
     [Test]

@@ -274,10 +274,12 @@ public static class Gemm
             {
                 int kc = Math.Min(_kBlock, k - k0);
                 bool accumulate = k0 > 0, last = k0 + kc == k;
+                nint subPanel = (nint)k * PackedWeight.SubPanelWidth;
                 float* packedBlock = _packedX + (long)k0 * m;
                 for (int q = qb; q < qe; q++)
                 {
-                    float* panel = _w + (long)q * W * k + (long)k0 * W;
+                    // Panel q is two [k, 16] sub-panels; this k block starts k0 rows into the first, the second is 16k further.
+                    float* panel = _w + (long)q * W * k + (long)k0 * PackedWeight.SubPanelWidth;
                     int j0 = q * W, width = Math.Min(W, n - j0);
                     float* bias = last && _bias != null ? _bias + j0 : null;
                     for (int t = tb; t < te; t++)
@@ -288,7 +290,7 @@ public static class Gemm
                         float* residual = last && _residual != null ? _residual + (long)row0 * n + j0 : null;
                         if (width == W)
                         {
-                            RunTile(rows, xTile, panel, kc, yTile, n, accumulate, bias, residual, n);
+                            RunTile(rows, xTile, panel, subPanel, kc, yTile, n, accumulate, bias, residual, n);
                             if (last) ApplyEpilogue(yTile, row0, rows, j0, W);
                             continue;
                         }
@@ -301,7 +303,7 @@ public static class Gemm
                             }
                         }
                         for (int j = 0; j < W; j++) edgeBias[j] = bias != null && j < width ? bias[j] : 0f;
-                        RunTile(rows, xTile, panel, kc, edgeY, W, accumulate, bias != null ? edgeBias : null, residual != null ? edgeResidual : null, W);
+                        RunTile(rows, xTile, panel, subPanel, kc, edgeY, W, accumulate, bias != null ? edgeBias : null, residual != null ? edgeResidual : null, W);
                         for (int r = 0; r < rows; r++)
                             for (int j = 0; j < width; j++)
                                 yTile[(long)r * n + j] = edgeY[r * W + j];
@@ -318,13 +320,13 @@ public static class Gemm
                 _epilogue.Apply(new Span<float>(yTile + (long)r * _n, width), row0 + r, column);
         }
 
-        private void RunTile(int rows, float* xTile, float* panel, int kc, float* y, nint ldy, bool accumulate, float* bias, float* residual, nint ldr)
+        private void RunTile(int rows, float* xTile, float* panel, nint subPanel, int kc, float* y, nint ldy, bool accumulate, float* bias, float* residual, nint ldr)
         {
             switch (_path)
             {
-                case GemmPath.Vector512: GemmKernel512.Tile(rows, xTile, panel, kc, y, ldy, accumulate, bias, residual, ldr); break;
-                case GemmPath.Vector256: GemmKernel256.Tile(rows, xTile, panel, kc, y, ldy, accumulate, bias, residual, ldr); break;
-                default: GemmKernelPortable.Tile(rows, xTile, panel, kc, y, ldy, accumulate, bias, residual, ldr); break;
+                case GemmPath.Vector512: GemmKernel512.Tile(rows, xTile, panel, subPanel, kc, y, ldy, accumulate, bias, residual, ldr); break;
+                case GemmPath.Vector256: GemmKernel256.Tile(rows, xTile, panel, subPanel, kc, y, ldy, accumulate, bias, residual, ldr); break;
+                default: GemmKernelPortable.Tile(rows, xTile, panel, subPanel, kc, y, ldy, accumulate, bias, residual, ldr); break;
             }
         }
     }

@@ -13,13 +13,14 @@ internal static unsafe class GemmKernel512
     public const int MaxRows = 12;
 
     /// <summary>
-    /// c[r, 0..31] (+)= sum_p a[p*R + r] * b[p*32 + 0..31] for r &lt; R, p &lt; kc; then on the last k block adds
-    /// bias[0..31] and residual[r*ldr + 0..31] (each when not null).
-    /// a: packed x tile [kc, R]; b: packed weight panel [kc, 32]; c: output rows with stride ldc.
+    /// c[r, 0..15] (+)= sum_p a[p*R + r] * b[p*16 + 0..15] and c[r, 16..31] (+)= sum_p a[p*R + r] * b[bh + p*16 + 0..15]
+    /// for r &lt; R, p &lt; kc; then on the last k block adds bias[0..31] and residual[r*ldr + 0..31] (each when not null).
+    /// a: packed x tile [kc, R]; b: the two [kc, 16] sub-panels of a packed weight panel, the second bh floats after the
+    /// first (<see cref="PackedWeight"/>); c: output rows with stride ldc.
     /// accumulate: add to what c holds (a later k block) instead of overwriting it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile<TRows>(float* a, float* b, int kc, float* c, nint ldc, bool accumulate, float* bias, float* residual, nint ldr)
+    public static void Tile<TRows>(float* a, float* b, nint bh, int kc, float* c, nint ldc, bool accumulate, float* bias, float* residual, nint ldr)
         where TRows : struct, IGemmRows
     {
         Vector512<float> c00 = default, c01 = default;
@@ -36,7 +37,7 @@ internal static unsafe class GemmKernel512
         Vector512<float> c110 = default, c111 = default;
         for (int p = 0; p < kc; p++)
         {
-            Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
+            Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + bh);
             { var s = Vector512.Create(a[0]); c00 = Avx512F.FusedMultiplyAdd(s, b0, c00); c01 = Avx512F.FusedMultiplyAdd(s, b1, c01); }
             if (TRows.Count > 1) { var s = Vector512.Create(a[1]); c10 = Avx512F.FusedMultiplyAdd(s, b0, c10); c11 = Avx512F.FusedMultiplyAdd(s, b1, c11); }
             if (TRows.Count > 2) { var s = Vector512.Create(a[2]); c20 = Avx512F.FusedMultiplyAdd(s, b0, c20); c21 = Avx512F.FusedMultiplyAdd(s, b1, c21); }
@@ -50,7 +51,7 @@ internal static unsafe class GemmKernel512
             if (TRows.Count > 10) { var s = Vector512.Create(a[10]); c100 = Avx512F.FusedMultiplyAdd(s, b0, c100); c101 = Avx512F.FusedMultiplyAdd(s, b1, c101); }
             if (TRows.Count > 11) { var s = Vector512.Create(a[11]); c110 = Avx512F.FusedMultiplyAdd(s, b0, c110); c111 = Avx512F.FusedMultiplyAdd(s, b1, c111); }
             a += TRows.Count;
-            b += PackedWeight.PanelWidth;
+            b += PackedWeight.SubPanelWidth;
         }
         StoreRow(c00, c01, c + 0 * ldc, accumulate, bias, residual == null ? null : residual + 0 * ldr);
         if (TRows.Count > 1) StoreRow(c10, c11, c + 1 * ldc, accumulate, bias, residual == null ? null : residual + 1 * ldr);
@@ -77,22 +78,22 @@ internal static unsafe class GemmKernel512
     }
 
     /// <summary>Runs the tile kernel specialised for <paramref name="rows"/> (1..12).</summary>
-    public static void Tile(int rows, float* a, float* b, int kc, float* c, nint ldc, bool accumulate, float* bias, float* residual, nint ldr)
+    public static void Tile(int rows, float* a, float* b, nint bh, int kc, float* c, nint ldc, bool accumulate, float* bias, float* residual, nint ldr)
     {
         switch (rows)
         {
-            case 1: Tile<Rows1>(a, b, kc, c, ldc, accumulate, bias, residual, ldr); break;
-            case 2: Tile<Rows2>(a, b, kc, c, ldc, accumulate, bias, residual, ldr); break;
-            case 3: Tile<Rows3>(a, b, kc, c, ldc, accumulate, bias, residual, ldr); break;
-            case 4: Tile<Rows4>(a, b, kc, c, ldc, accumulate, bias, residual, ldr); break;
-            case 5: Tile<Rows5>(a, b, kc, c, ldc, accumulate, bias, residual, ldr); break;
-            case 6: Tile<Rows6>(a, b, kc, c, ldc, accumulate, bias, residual, ldr); break;
-            case 7: Tile<Rows7>(a, b, kc, c, ldc, accumulate, bias, residual, ldr); break;
-            case 8: Tile<Rows8>(a, b, kc, c, ldc, accumulate, bias, residual, ldr); break;
-            case 9: Tile<Rows9>(a, b, kc, c, ldc, accumulate, bias, residual, ldr); break;
-            case 10: Tile<Rows10>(a, b, kc, c, ldc, accumulate, bias, residual, ldr); break;
-            case 11: Tile<Rows11>(a, b, kc, c, ldc, accumulate, bias, residual, ldr); break;
-            case 12: Tile<Rows12>(a, b, kc, c, ldc, accumulate, bias, residual, ldr); break;
+            case 1: Tile<Rows1>(a, b, bh, kc, c, ldc, accumulate, bias, residual, ldr); break;
+            case 2: Tile<Rows2>(a, b, bh, kc, c, ldc, accumulate, bias, residual, ldr); break;
+            case 3: Tile<Rows3>(a, b, bh, kc, c, ldc, accumulate, bias, residual, ldr); break;
+            case 4: Tile<Rows4>(a, b, bh, kc, c, ldc, accumulate, bias, residual, ldr); break;
+            case 5: Tile<Rows5>(a, b, bh, kc, c, ldc, accumulate, bias, residual, ldr); break;
+            case 6: Tile<Rows6>(a, b, bh, kc, c, ldc, accumulate, bias, residual, ldr); break;
+            case 7: Tile<Rows7>(a, b, bh, kc, c, ldc, accumulate, bias, residual, ldr); break;
+            case 8: Tile<Rows8>(a, b, bh, kc, c, ldc, accumulate, bias, residual, ldr); break;
+            case 9: Tile<Rows9>(a, b, bh, kc, c, ldc, accumulate, bias, residual, ldr); break;
+            case 10: Tile<Rows10>(a, b, bh, kc, c, ldc, accumulate, bias, residual, ldr); break;
+            case 11: Tile<Rows11>(a, b, bh, kc, c, ldc, accumulate, bias, residual, ldr); break;
+            case 12: Tile<Rows12>(a, b, bh, kc, c, ldc, accumulate, bias, residual, ldr); break;
             default: throw new ArgumentOutOfRangeException(nameof(rows), rows, "tile rows must be 1..12");
         }
     }

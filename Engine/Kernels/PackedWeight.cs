@@ -9,14 +9,20 @@ namespace BertSharp.Engine.Kernels;
 /// </summary>
 /// <remarks>
 /// Source w: [n, k] row-major (nn.Linear / Hugging Face). Packed: ceil(n / 32) panels of <see cref="PanelWidth"/> = 32
-/// output columns; panel q holds, for p = 0..k-1, the 32 floats w[q*32 + 0..31, p] (zero past n). So one k step of a
-/// panel is two contiguous zmm (or four ymm) loads, and any k range [k0, k0+kc) of a panel is one contiguous block.
+/// output columns (zero past n); each panel is two sub-panels of <see cref="SubPanelWidth"/> = 16 columns, one after
+/// the other: sub-panel h of panel q holds, for p = 0..k-1, the 16 floats w[q*32 + h*16 + 0..15, p].
+/// So column j of a panel at k step p is at panel + (j / 16) * 16k + p * 16 + j % 16. One k step of a sub-panel is one
+/// zmm (two ymm) load, any k range [k0, k0+kc) of a sub-panel is one contiguous block, and a kernel that covers only
+/// 16 columns at a time (the AVX2 6×16 tile) streams contiguous memory instead of every other cache line.
 /// The storage is a pinned (POH) array aligned to 64 bytes, so kernels can use raw pointers without fixing.
 /// </remarks>
 public sealed class PackedWeight
 {
     /// <summary>Output columns per panel (two Vector512&lt;float&gt;).</summary>
     public const int PanelWidth = 32;
+
+    /// <summary>Output columns per sub-panel (one Vector512&lt;float&gt;); a panel is two sub-panels, each [k, 16].</summary>
+    public const int SubPanelWidth = 16;
 
     private const int AlignFloats = 16; // 64 bytes
 
@@ -68,14 +74,16 @@ public sealed class PackedWeight
             for (int jj = 0; jj < width; jj++)
             {
                 ReadOnlySpan<float> row = w.Slice((j0 + jj) * k, k);
+                Span<float> sub = panel.Slice(jj / SubPanelWidth * SubPanelWidth * k);
+                int column = jj % SubPanelWidth;
                 for (int p = 0; p < k; p++)
-                    panel[p * PanelWidth + jj] = row[p];
+                    sub[p * SubPanelWidth + column] = row[p];
             }
         }
         return new PackedWeight(storage, offset, n, k, panels);
     }
 
-    /// <summary>Pointer to panel 0, k step 0. Valid for the object's lifetime (the array is pinned).</summary>
+    /// <summary>Pointer to panel 0, sub-panel 0, k step 0. Valid for the object's lifetime (the array is pinned).</summary>
     internal unsafe float* Data => (float*)Unsafe.AsPointer(ref _storage[_offset]);
 
     /// <summary>The packed floats (panel-major), for tests and diagnostics.</summary>
@@ -88,8 +96,8 @@ public sealed class PackedWeight
         {
             if ((uint)row >= (uint)N || (uint)column >= (uint)K)
                 throw new ArgumentOutOfRangeException(nameof(row), $"[{row},{column}] is outside [{N},{K}]");
-            int panel = row / PanelWidth;
-            return _storage[_offset + (panel * K + column) * PanelWidth + row % PanelWidth];
+            int panel = row / PanelWidth, sub = row % PanelWidth / SubPanelWidth;
+            return _storage[_offset + ((long)panel * 2 + sub) * SubPanelWidth * K + (long)column * SubPanelWidth + row % SubPanelWidth];
         }
     }
 
