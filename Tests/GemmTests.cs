@@ -69,6 +69,28 @@ public class GemmTests
     }
 
     [Test]
+    public void ColumnsEndingInsideEitherSubPanelMatchReference(
+        [ValueSource(nameof(Paths))] GemmPath path,
+        [Values(16, 17, 31, 48, 383)] int n) // last panel: exactly sub-panel 0, 1 into sub-panel 1, 1 short of full, ...
+    {
+        var rng = new Random(n);
+        foreach (int m in new[] { 1, 5, 7, 13 })
+        {
+            foreach (int k in new[] { 1, 5, 383 })
+            {
+                float[] x = Random(rng, m * k), w = Random(rng, n * k), bias = Random(rng, n), residual = Random(rng, m * n);
+                var want = new float[m * n];
+                GemmReference.Linear(x, m, k, w, n, bias, want, residual);
+                var got = new float[m * n + 5];
+                Array.Fill(got, float.NaN);
+                Gemm.Linear(x, m, PackedWeight.Pack(w, n, k), bias, got.AsSpan(0, m * n), residual, maxThreads: 1, path: path);
+                AssertClose(got, want, x, w, m, k, n, $"{path} m={m} k={k} n={n}");
+                Assert.That(got.AsSpan(m * n).ToArray(), Is.All.NaN, "wrote past y[m*n]");
+            }
+        }
+    }
+
+    [Test]
     public void LongKCrossesManyKBlocks([ValueSource(nameof(Paths))] GemmPath path)
     {
         var rng = new Random(7);
