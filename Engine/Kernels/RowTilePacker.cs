@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace BertSharp.Engine.Kernels;
 
@@ -31,13 +33,29 @@ internal static unsafe class RowTilePacker
         }
     }
 
-    /// <summary>Same as <see cref="Pack"/> for a compile-time row count: one k step = R loads and R contiguous stores.</summary>
+    /// <summary>
+    /// Same as <see cref="Pack"/> for a compile-time row count. With AVX and R ≥ 4: 8 k steps at a time, rows in groups
+    /// of 4 (the last group is rows R-4..R-1, overlapping the previous one when R % 4 != 0 — it rewrites the same
+    /// values), each group a 4 × 8 transpose stored as eight 4-float pieces. Then the remaining k steps (and every k
+    /// step without AVX or with R &lt; 4) one at a time: R loads and R contiguous stores.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Pack<TRows>(float* src, nint ldx, int kc, float* dst)
         where TRows : struct, IGemmRows
     {
+        int p = 0;
+        if (Avx.IsSupported && TRows.Count >= 4)
+        {
+            for (; p + 8 <= kc; p += 8)
+            {
+                float* d = dst + p * TRows.Count;
+                for (int r = 0; r < TRows.Count; r += 4)
+                    Transpose4x8(src + Math.Min(r, TRows.Count - 4) * ldx + p, ldx, d + Math.Min(r, TRows.Count - 4), TRows.Count);
+            }
+        }
         float* end = src + kc;
-        for (float* s = src; s < end; s++, dst += TRows.Count)
+        dst += p * TRows.Count;
+        for (float* s = src + p; s < end; s++, dst += TRows.Count)
         {
             dst[0] = s[0];
             if (TRows.Count > 1) dst[1] = s[ldx];
@@ -52,5 +70,25 @@ internal static unsafe class RowTilePacker
             if (TRows.Count > 10) dst[10] = s[10 * ldx];
             if (TRows.Count > 11) dst[11] = s[11 * ldx];
         }
+    }
+
+    /// <summary>d[j * ldd + i] = s[i * lds + j] for i &lt; 4, j &lt; 8: four rows of 8 floats → eight k steps of 4 rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x8(float* s, nint lds, float* d, nint ldd)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(s), r1 = Avx.LoadVector256(s + lds);
+        Vector256<float> r2 = Avx.LoadVector256(s + 2 * lds), r3 = Avx.LoadVector256(s + 3 * lds);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);   // [a0 b0 a1 b1 | a4 b4 a5 b5], [a2 b2 a3 b3 | a6 b6 a7 b7]
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);   // the same for rows c, d
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE); // [a0 b0 c0 d0 | a4 b4 c4 d4], [a1 .. | a5 ..]
+        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE); // [a2 .. | a6 ..], [a3 .. | a7 ..]
+        u0.GetLower().Store(d);
+        u1.GetLower().Store(d + ldd);
+        u2.GetLower().Store(d + 2 * ldd);
+        u3.GetLower().Store(d + 3 * ldd);
+        u0.GetUpper().Store(d + 4 * ldd);
+        u1.GetUpper().Store(d + 5 * ldd);
+        u2.GetUpper().Store(d + 6 * ldd);
+        u3.GetUpper().Store(d + 7 * ldd);
     }
 }
