@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace BertSharp.Engine.Kernels;
@@ -42,6 +43,7 @@ public static class Activations
         return x >= 0 ? x * (1f - half) : x * half;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> GeluErf(Vector<float> x)
     {
         var z = Vector.Abs(x) * InvSqrt2;
@@ -65,6 +67,7 @@ public static class Activations
     internal static bool UseVector512 = true;
 
     /// <summary>The same steps as the Vector&lt;T&gt; form, 16 lanes at a time (lane for lane identical results).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> GeluErf(Vector512<float> x)
     {
         var z = Vector512.Abs(x) * InvSqrt2;
