@@ -55,10 +55,12 @@ public static unsafe class AttentionHead
             return;
         }
 
+        bool wide = path == GemmPath.Vector512 && d % 16 == 0;    // 16×16 zmm transposes for the packing
+        float* transposed = stackalloc float[16 * 16];
         fixed (float* pq = q, pk = k, pv = v, pc = context, pp = probabilities, ps = scratch)
         fixed (int* pm = keyMask)
         {
-            int tileRows = Gemm.TileRows(path);
+            int tileRows = TileRows(path);
             float* kPacked = ps;                        // row tiles of K: tile at key j0, R rows: [d, R]
             float* vPacked = kPacked + len * d;         // tiles of Vᵀ: tile at dim r0, R dims: [len, R]
             float* qPanel = vPacked + len * d;          // Q_blockᵀ [d, 32]
@@ -66,7 +68,11 @@ public static unsafe class AttentionHead
             float* ctxT = scores + len * Block;         // ctxᵀ [d, 32]
             float* inverseSum = ctxT + d * Block;       // [32]
 
-            for (int j0 = 0; j0 < len; j0 += tileRows)
+            int j0 = 0;
+            if (wide)
+                for (; j0 + 16 <= len; j0 += 16)
+                    PackKeyPairTransposed(pk + (nint)j0 * ldk, ldk, d, kPacked + (nint)j0 * d, transposed);
+            for (; j0 < len; j0 += tileRows)
                 PackRowsTransposed(pk + (nint)j0 * ldk, ldk, Math.Min(tileRows, len - j0), d, kPacked + (nint)j0 * d);
             for (int r0 = 0; r0 < d; r0 += tileRows)
                 PackColumns(pv + r0, ldv, len, Math.Min(tileRows, d - r0), vPacked + (nint)r0 * len);
@@ -74,9 +80,16 @@ public static unsafe class AttentionHead
             for (int i0 = 0; i0 < len; i0 += Block)
             {
                 int cols = Math.Min(Block, len - i0);
-                PackRowsTransposed(pq + (nint)i0 * ldq, ldq, cols, d, qPanel, Block);
+                bool fullBlock = wide && cols == Block;
+                if (fullBlock)
+                    for (int p0 = 0; p0 < d; p0 += 16)
+                    {
+                        Transpose16.Block(pq + (nint)i0 * ldq + p0, ldq, qPanel + p0 * Block, Block);
+                        Transpose16.Block(pq + (nint)(i0 + 16) * ldq + p0, ldq, qPanel + p0 * Block + 16, Block);
+                    }
+                else PackRowsTransposed(pq + (nint)i0 * ldq, ldq, cols, d, qPanel, Block);
 
-                for (int j0 = 0; j0 < len; j0 += tileRows)
+                for (j0 = 0; j0 < len; j0 += tileRows)
                     RunTile(path, Math.Min(tileRows, len - j0), kPacked + (nint)j0 * d, qPanel, d, scores + (nint)j0 * Block);
 
                 if (path == GemmPath.Vector512) SoftmaxColumns512(scores, len, scale, anyMasked ? pm : null, inverseSum);
@@ -85,12 +98,20 @@ public static unsafe class AttentionHead
                 for (int r0 = 0; r0 < d; r0 += tileRows)
                     RunTile(path, Math.Min(tileRows, d - r0), vPacked + (nint)r0 * len, scores, len, ctxT + (nint)r0 * Block);
 
-                for (int c = 0; c < cols; c++)
-                {
-                    float inv = inverseSum[c];
-                    float* dst = pc + (nint)(i0 + c) * ldc;
-                    for (int r = 0; r < d; r++) dst[r] = ctxT[r * Block + c] * inv;
-                }
+                // context[i0 + c, r] = ctxᵀ[r, c] / Σ_j e[j, c]
+                ScaleColumns(ctxT, d, inverseSum);
+                if (fullBlock)
+                    for (int r0 = 0; r0 < d; r0 += 16)
+                    {
+                        Transpose16.Block(ctxT + r0 * Block, Block, pc + (nint)i0 * ldc + r0, ldc);
+                        Transpose16.Block(ctxT + r0 * Block + 16, Block, pc + (nint)(i0 + 16) * ldc + r0, ldc);
+                    }
+                else
+                    for (int c = 0; c < cols; c++)
+                    {
+                        float* dst = pc + (nint)(i0 + c) * ldc;
+                        for (int r = 0; r < d; r++) dst[r] = ctxT[r * Block + c];
+                    }
                 if (pp != null)
                     for (int c = 0; c < cols; c++)
                     {
@@ -98,6 +119,36 @@ public static unsafe class AttentionHead
                         float* dst = pp + (nint)(i0 + c) * ldp;
                         for (int j = 0; j < len; j++) dst[j] = scores[j * Block + c] * inv;
                     }
+            }
+        }
+    }
+
+    /// <summary>m[r, c] *= scale[c] for m: [rows, 32].</summary>
+    private static void ScaleColumns(float* m, int rows, float* scale)
+    {
+        int w = Vector<float>.Count;
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < Block; c += w)
+                (Vector.Load(m + r * Block + c) * Vector.Load(scale + c)).Store(m + r * Block + c);
+    }
+
+    /// <summary>Rows per register tile: 8 on Vector512 (so 16 keys transpose into two tiles), the GEMM's height otherwise.</summary>
+    private static int TileRows(GemmPath path) => path == GemmPath.Vector512 ? 8 : Gemm.TileRows(path);
+
+    /// <summary>
+    /// Keys j0..j0+15 (src rows, stride lds) into two 8-row tiles [d, 8] at dst and dst + 8·d, through 16×16
+    /// transposes of d/16 column blocks. d is a multiple of 16; transposed: 256 floats of scratch.
+    /// </summary>
+    private static void PackKeyPairTransposed(float* src, nint lds, int d, float* dst, float* transposed)
+    {
+        float* second = dst + 8 * d;
+        for (int p0 = 0; p0 < d; p0 += 16)
+        {
+            Transpose16.Block(src + p0, lds, transposed, 16);          // transposed[p, key]
+            for (int p = 0; p < 16; p++)
+            {
+                Vector256.Load(transposed + p * 16).Store(dst + (p0 + p) * 8);
+                Vector256.Load(transposed + p * 16 + 8).Store(second + (p0 + p) * 8);
             }
         }
     }
@@ -118,6 +169,11 @@ public static unsafe class AttentionHead
     /// <summary>dst[p·cols + r] = src[p·lds + r] for p &lt; rows, r &lt; cols (a column slice, rows kept contiguous).</summary>
     private static void PackColumns(float* src, nint lds, int rows, int cols, float* dst)
     {
+        if (cols == 8)
+        {
+            for (int p = 0; p < rows; p++) Vector256.Load(src + p * lds).Store(dst + p * 8);
+            return;
+        }
         for (int p = 0; p < rows; p++)
             new ReadOnlySpan<float>(src + p * lds, cols).CopyTo(new Span<float>(dst + p * cols, cols));
     }
