@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace BertSharp.Engine.Kernels;
@@ -33,16 +34,57 @@ public static class Activations
     }
 
     /// <summary>
-    /// Scalar exact GELU via erfc, written without cancellation for negative x:
-    /// x ≥ 0: x·(1 − erfc(z)/2);  x &lt; 0: x·erfc(z)/2, with z = |x|/√2.
+    /// Scalar exact GELU, the same two forms the vector paths pick per lane: for |x| &lt; <see cref="RationalBelow"/>,
+    /// x/2·(1 + erf(x/√2)) with the rational erf (no exp); beyond, via erfc and written without cancellation for
+    /// negative x: x ≥ 0: x·(1 − erfc(z)/2);  x &lt; 0: x·erfc(z)/2, with z = |x|/√2.
     /// </summary>
     public static float GeluErf(float x)
     {
+        if (MathF.Abs(x) < RationalBelow)
+        {
+            float h = 0.5f * x;
+            return MathF.FusedMultiplyAdd(h, Erf.Rational(x * InvSqrt2), h);
+        }
         float half = 0.5f * Erf.Complement(MathF.Abs(x) * InvSqrt2);
         return x >= 0 ? x * (1f - half) : x * half;
     }
 
+    /// <summary>|x| below which GELU uses the rational erf (GELU error ≤ 6e-7 there: erf error × |x|/2); the erfc/exp form above.</summary>
+    internal const float RationalBelow = 3.5f;
+
+    /// <summary>Per lane: the rational form below <see cref="RationalBelow"/>, the erfc form above (computed only when some lane needs it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> GeluErf(Vector<float> x)
+    {
+        var rational = GeluRational(x);
+        var limit = new Vector<float>(RationalBelow);
+        if (Vector.LessThanAll(Vector.Abs(x), limit)) return rational;
+        return Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(x), limit), rational, GeluErfc(x));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> GeluRational(Vector<float> x)
+    {
+        var z = x * InvSqrt2;
+        var z2 = z * z;
+        var p = new Vector<float>(Erf.RationalP6);
+        p = Vector.FusedMultiplyAdd(z2, p, new Vector<float>(Erf.RationalP5));
+        p = Vector.FusedMultiplyAdd(z2, p, new Vector<float>(Erf.RationalP4));
+        p = Vector.FusedMultiplyAdd(z2, p, new Vector<float>(Erf.RationalP3));
+        p = Vector.FusedMultiplyAdd(z2, p, new Vector<float>(Erf.RationalP2));
+        p = Vector.FusedMultiplyAdd(z2, p, new Vector<float>(Erf.RationalP1));
+        p = Vector.FusedMultiplyAdd(z2, p, new Vector<float>(Erf.RationalP0));
+        var q = new Vector<float>(Erf.RationalQ4);
+        q = Vector.FusedMultiplyAdd(z2, q, new Vector<float>(Erf.RationalQ3));
+        q = Vector.FusedMultiplyAdd(z2, q, new Vector<float>(Erf.RationalQ2));
+        q = Vector.FusedMultiplyAdd(z2, q, new Vector<float>(Erf.RationalQ1));
+        q = Vector.FusedMultiplyAdd(z2, q, new Vector<float>(Erf.RationalQ0));
+        var h = x * 0.5f;
+        return Vector.FusedMultiplyAdd(h, z * p / q, h);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> GeluErfc(Vector<float> x)
     {
         var z = Vector.Abs(x) * InvSqrt2;
         var t = Vector<float>.One / (Vector<float>.One + z * 0.5f);
@@ -65,7 +107,38 @@ public static class Activations
     internal static bool UseVector512 = true;
 
     /// <summary>The same steps as the Vector&lt;T&gt; form, 16 lanes at a time (lane for lane identical results).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> GeluErf(Vector512<float> x)
+    {
+        var rational = GeluRational(x);
+        var limit = Vector512.Create(RationalBelow);
+        if (Vector512.LessThanAll(Vector512.Abs(x), limit)) return rational;
+        return Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(x), limit), rational, GeluErfc(x));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> GeluRational(Vector512<float> x)
+    {
+        var z = x * InvSqrt2;
+        var z2 = z * z;
+        var p = Vector512.Create(Erf.RationalP6);
+        p = Vector512.FusedMultiplyAdd(z2, p, Vector512.Create(Erf.RationalP5));
+        p = Vector512.FusedMultiplyAdd(z2, p, Vector512.Create(Erf.RationalP4));
+        p = Vector512.FusedMultiplyAdd(z2, p, Vector512.Create(Erf.RationalP3));
+        p = Vector512.FusedMultiplyAdd(z2, p, Vector512.Create(Erf.RationalP2));
+        p = Vector512.FusedMultiplyAdd(z2, p, Vector512.Create(Erf.RationalP1));
+        p = Vector512.FusedMultiplyAdd(z2, p, Vector512.Create(Erf.RationalP0));
+        var q = Vector512.Create(Erf.RationalQ4);
+        q = Vector512.FusedMultiplyAdd(z2, q, Vector512.Create(Erf.RationalQ3));
+        q = Vector512.FusedMultiplyAdd(z2, q, Vector512.Create(Erf.RationalQ2));
+        q = Vector512.FusedMultiplyAdd(z2, q, Vector512.Create(Erf.RationalQ1));
+        q = Vector512.FusedMultiplyAdd(z2, q, Vector512.Create(Erf.RationalQ0));
+        var h = x * 0.5f;
+        return Vector512.FusedMultiplyAdd(h, z * p / q, h);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> GeluErfc(Vector512<float> x)
     {
         var z = Vector512.Abs(x) * InvSqrt2;
         var t = Vector512<float>.One / (Vector512<float>.One + z * 0.5f);

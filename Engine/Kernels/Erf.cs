@@ -46,6 +46,38 @@ public static class Erf
         return t * VectorExp.Exp(-z * z + ComplementPolynomial(t));
     }
 
+    /// <summary>
+    /// erf(z) for |z| ≤ <see cref="RationalLimit"/> as the rational minimax z·P(z²)/Q(z²) (the float coefficients of
+    /// XLA / Eigen's erf): no exp, one division. Absolute error below 4e-7 on that range (tested on a dense grid).
+    /// </summary>
+    public static float Rational(float z)
+    {
+        float z2 = z * z;
+        float p = RationalP6;
+        p = MathF.FusedMultiplyAdd(z2, p, RationalP5);
+        p = MathF.FusedMultiplyAdd(z2, p, RationalP4);
+        p = MathF.FusedMultiplyAdd(z2, p, RationalP3);
+        p = MathF.FusedMultiplyAdd(z2, p, RationalP2);
+        p = MathF.FusedMultiplyAdd(z2, p, RationalP1);
+        p = MathF.FusedMultiplyAdd(z2, p, RationalP0);
+        float q = RationalQ4;
+        q = MathF.FusedMultiplyAdd(z2, q, RationalQ3);
+        q = MathF.FusedMultiplyAdd(z2, q, RationalQ2);
+        q = MathF.FusedMultiplyAdd(z2, q, RationalQ1);
+        q = MathF.FusedMultiplyAdd(z2, q, RationalQ0);
+        return z * p / q;
+    }
+
+    /// <summary>|z| up to which <see cref="Rational"/> is tested and used (GELU: |x| &lt; 3.5, i.e. z &lt; 2.48).</summary>
+    public const float RationalLimit = 2.5f;
+
+    // P(z²) and Q(z²) of Rational, highest power first in use.
+    internal const float RationalP0 = -1.60960333262415e-02f, RationalP1 = -2.95459980854025e-03f, RationalP2 = -7.34990630326855e-04f,
+        RationalP3 = -5.69250639462346e-05f, RationalP4 = -2.10102402082508e-06f, RationalP5 = 2.77068142495902e-08f,
+        RationalP6 = -2.72614225801306e-10f;
+    internal const float RationalQ0 = -1.42647390514189e-02f, RationalQ1 = -7.37332916720468e-03f, RationalQ2 = -1.68282697438203e-03f,
+        RationalQ3 = -2.13374055278905e-04f, RationalQ4 = -1.45660718464996e-05f;
+
     /// <summary>P(t) of <see cref="Complement"/>, Horner form; shared by the scalar and vector paths.</summary>
     internal static float ComplementPolynomial(float t)
     {

@@ -45,7 +45,7 @@ public sealed class BertLayer
         // a = LayerNorm(context·Woᵀ + bo + x): the residual add is fused into the GEMM.
         float[] a = ws.Attention;
         AttentionOutput.Forward(ws.Context, n, a, x, maxThreads);
-        AttentionLayerNorm.Apply(a.AsSpan(0, n * h), n);
+        AttentionLayerNorm.Apply(a.AsSpan(0, n * h), n, maxThreads);
 
         // inter = act(a·Wiᵀ + bi): the activation runs in the GEMM's epilogue while each piece is in cache.
         switch (Activation)
@@ -59,6 +59,6 @@ public sealed class BertLayer
 
         // y = LayerNorm(inter·Wₒᵀ + bₒ + a), written over x (the layer input is no longer needed).
         Output.Forward(ws.Intermediate, n, x, a, maxThreads);
-        OutputLayerNorm.Apply(x.AsSpan(0, n * h), n);
+        OutputLayerNorm.Apply(x.AsSpan(0, n * h), n, maxThreads);
     }
 }

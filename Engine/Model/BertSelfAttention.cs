@@ -50,7 +50,7 @@ public sealed class BertSelfAttention
         work.Clear();
     }
 
-    /// <summary>One (row, head): scores [len, len] = q·kᵀ/√d, mask, softmax, context = scores·v.</summary>
+    /// <summary>One (row, head): context = softmax(q·kᵀ/√d, masked keys excluded) · v, see <see cref="AttentionHead"/>.</summary>
     private void Head(int jobIndex, float[] qkv, float[] context, BertBatch batch, PackedSequences packed, float[]? probabilities,
         Span<float> scratch)
     {
@@ -59,40 +59,15 @@ public sealed class BertSelfAttention
         if (len == 0) return;
         int hidden = NumHeads * HeadDim, d = HeadDim, stride = 3 * hidden;
         int row0 = packed.Offsets[b];
-        Span<float> scores = scratch[..(len * len)];
-        Span<float> keyT = scratch.Slice(len * len, d * len);          // kᵀ: [d, len]
-
         ReadOnlySpan<float> q = qkv.AsSpan(row0 * stride + head * d);
         ReadOnlySpan<float> k = qkv.AsSpan(row0 * stride + hidden + head * d);
         ReadOnlySpan<float> v = qkv.AsSpan(row0 * stride + 2 * hidden + head * d);
-        for (int j = 0; j < len; j++)
-        {
-            ReadOnlySpan<float> kj = k.Slice(j * stride, d);
-            for (int p = 0; p < kj.Length; p++) keyT[p * len + j] = kj[p];
-        }
-
-        // HF scales after the product: (q·kᵀ) · 1/√d.
-        MatMul.Multiply(len, len, d, q, stride, keyT, len, scores, len, alpha: 1f / MathF.Sqrt(d));
-
         ReadOnlySpan<int> mask = batch.AttentionMask.AsSpan(b * batch.SequenceLength, len);
-        bool anyMasked = mask.Contains(0);
-        for (int i = 0; i < len; i++)
-        {
-            Span<float> row = scores.Slice(i * len, len);
-            if (anyMasked)
-                for (int j = 0; j < len; j++)
-                    if (mask[j] == 0) row[j] = float.NegativeInfinity;
-            Softmax.InPlace(row);
-        }
-
-        if (probabilities is not null)
-        {
-            int t = batch.SequenceLength;
-            Span<float> dst = probabilities.AsSpan((b * NumHeads + head) * t * t, t * t);
-            for (int i = 0; i < len; i++) scores.Slice(i * len, len).CopyTo(dst.Slice(i * t, len));
-        }
-
-        MatMul.Multiply(len, d, len, scores, len, v, stride, context.AsSpan(row0 * hidden + head * d), hidden);
+        int t = batch.SequenceLength;
+        Span<float> probs = probabilities is null ? default : probabilities.AsSpan((b * NumHeads + head) * t * t, t * t);
+        // HF scales after the product: (q·kᵀ) · 1/√d.
+        AttentionHead.Compute(len, d, q, stride, k, stride, v, stride, 1f / MathF.Sqrt(d), mask,
+            context.AsSpan(row0 * hidden + head * d), hidden, probs, t, scratch);
     }
 
     /// <summary>

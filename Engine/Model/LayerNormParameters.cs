@@ -11,4 +11,7 @@ public sealed class LayerNormParameters(float[] gamma, float[] beta, float eps)
 
     /// <summary>x: [rows, n] normalised in place.</summary>
     public void Apply(Span<float> x, int rows) => LayerNorm.Apply(x, rows, Gamma.Length, Gamma, Beta, Eps, x);
+
+    /// <summary>x: [rows, n] normalised in place, rows shared among up to <paramref name="maxThreads"/> kernel threads.</summary>
+    public void Apply(Span<float> x, int rows, int maxThreads) => LayerNorm.Apply(x, rows, Gamma.Length, Gamma, Beta, Eps, x, maxThreads);
 }

@@ -42,8 +42,8 @@ internal sealed class Workspace : IDisposable
         if (ws.Qkv.Length < 3 * th) ws.Qkv = new float[3 * th];
         int inter = Math.Max(1, tokens * intermediate);
         if (ws.Intermediate.Length < inter) ws.Intermediate = new float[inter];
-        // Per thread: scores [len, len] and kᵀ [d, len] of one (row, head).
-        ws._scratchPerThread = Math.Max(1, maxLength * maxLength + headDim * maxLength);
+        // Per thread: the packed operands and one query block of one (row, head).
+        ws._scratchPerThread = Math.Max(1, AttentionHead.ScratchFloats(maxLength, headDim));
         int scratch = ws._scratchPerThread * KernelParallel.ProcessorCount;
         if (ws._attentionScratch.Length < scratch) ws._attentionScratch = new float[scratch];
         return ws;
