@@ -12,9 +12,11 @@ namespace BertSharp.Engine.Kernels;
 /// q, k, v, context: [len, d] row-major with their own row strides (a head is a column slice of a wider matrix).
 ///
 /// Queries go in blocks of 32, so no [len, len] matrix is ever built. Per block, in the transposed layout the GEMM
-/// micro-kernels want (their B operand is a [kc, 32] panel, their A operand a [kc, R] tile, see GemmKernel512):
+/// micro-kernels want (their B operand is a [kc, 32] panel stored as two [kc, 16] sub-panels, their A operand a [kc, R]
+/// tile, see GemmKernel512 and PackedWeight):
 ///   sᵀ [len, 32] = K · Q_blockᵀ          A = K packed in row tiles [d, R] (once per head), B = Q_blockᵀ [d, 32]
-///   e = exp(scale·(s − max s)) column by column (vectorised across the 32 queries, no horizontal reductions)
+///   e = exp(scale·(s − max s)) column by column (vectorised across the 32 queries, no horizontal reductions),
+///       written as the next product's B operand
 ///   ctxᵀ [d, 32] = Vᵀ · e                A = Vᵀ packed in tiles [len, R] (once per head), B = e [len, 32]
 ///   context[i, :] = ctxᵀ[:, i] / Σ_j e[j, i]
 /// Every score is one FMA chain over p = 0..d−1 in order and every context element one FMA chain over j in order, so
@@ -24,9 +26,11 @@ public static unsafe class AttentionHead
 {
     /// <summary>Queries per block: the width of a GEMM weight panel.</summary>
     private const int Block = PackedWeight.PanelWidth;
+    /// <summary>Columns per sub-panel of a B operand: queries 0..15 of a block, then 16..31.</summary>
+    private const int Half = PackedWeight.SubPanelWidth;
 
     /// <summary>Floats of scratch <see cref="Compute"/> needs for a head of <paramref name="len"/> tokens and width <paramref name="d"/>.</summary>
-    public static int ScratchFloats(int len, int d) => 2 * len * d + 2 * d * Block + len * Block + Block;
+    public static int ScratchFloats(int len, int d) => 2 * len * d + 2 * d * Block + 2 * len * Block + Block;
 
     /// <param name="probabilities">empty, or [len, ldp] to receive p (row i = query i; columns ≥ len untouched)</param>
     /// <param name="keyMask">empty (every key visible) or [len], 0 = masked key</param>
@@ -61,11 +65,13 @@ public static unsafe class AttentionHead
         fixed (int* pm = keyMask)
         {
             int tileRows = TileRows(path);
+            nint qHalf = (nint)d * Half, eHalf = (nint)len * Half;
             float* kPacked = ps;                        // row tiles of K: tile at key j0, R rows: [d, R]
             float* vPacked = kPacked + len * d;         // tiles of Vᵀ: tile at dim r0, R dims: [len, R]
-            float* qPanel = vPacked + len * d;          // Q_blockᵀ [d, 32]
-            float* scores = qPanel + d * Block;         // sᵀ, then e: [len, 32]
-            float* ctxT = scores + len * Block;         // ctxᵀ [d, 32]
+            float* qPanel = vPacked + len * d;          // Q_blockᵀ [d, 32] as two [d, 16] sub-panels, qHalf apart
+            float* scores = qPanel + d * Block;         // sᵀ [len, 32], row-major
+            float* e = scores + len * Block;            // e [len, 32] as two [len, 16] sub-panels, eHalf apart
+            float* ctxT = e + len * Block;              // ctxᵀ [d, 32], row-major
             float* inverseSum = ctxT + d * Block;       // [32]
 
             int j0 = 0;
@@ -84,19 +90,19 @@ public static unsafe class AttentionHead
                 if (fullBlock)
                     for (int p0 = 0; p0 < d; p0 += 16)
                     {
-                        Transpose16.Block(pq + (nint)i0 * ldq + p0, ldq, qPanel + p0 * Block, Block);
-                        Transpose16.Block(pq + (nint)(i0 + 16) * ldq + p0, ldq, qPanel + p0 * Block + 16, Block);
+                        Transpose16.Block(pq + (nint)i0 * ldq + p0, ldq, qPanel + p0 * Half, Half);
+                        Transpose16.Block(pq + (nint)(i0 + 16) * ldq + p0, ldq, qPanel + qHalf + p0 * Half, Half);
                     }
-                else PackRowsTransposed(pq + (nint)i0 * ldq, ldq, cols, d, qPanel, Block);
+                else PackQueriesTransposed(pq + (nint)i0 * ldq, ldq, cols, d, qPanel, qHalf);
 
                 for (j0 = 0; j0 < len; j0 += tileRows)
-                    RunTile(path, Math.Min(tileRows, len - j0), kPacked + (nint)j0 * d, qPanel, d, scores + (nint)j0 * Block);
+                    RunTile(path, Math.Min(tileRows, len - j0), kPacked + (nint)j0 * d, qPanel, qHalf, d, scores + (nint)j0 * Block);
 
-                if (path == GemmPath.Vector512) SoftmaxColumns512(scores, len, scale, anyMasked ? pm : null, inverseSum);
-                else SoftmaxColumns(scores, len, scale, anyMasked ? pm : null, inverseSum);
+                if (path == GemmPath.Vector512) SoftmaxColumns512(scores, e, eHalf, len, scale, anyMasked ? pm : null, inverseSum);
+                else SoftmaxColumns(scores, e, eHalf, len, scale, anyMasked ? pm : null, inverseSum);
 
                 for (int r0 = 0; r0 < d; r0 += tileRows)
-                    RunTile(path, Math.Min(tileRows, d - r0), vPacked + (nint)r0 * len, scores, len, ctxT + (nint)r0 * Block);
+                    RunTile(path, Math.Min(tileRows, d - r0), vPacked + (nint)r0 * len, e, eHalf, len, ctxT + (nint)r0 * Block);
 
                 // context[i0 + c, r] = ctxᵀ[r, c] / Σ_j e[j, c]
                 ScaleColumns(ctxT, d, inverseSum);
@@ -116,8 +122,8 @@ public static unsafe class AttentionHead
                     for (int c = 0; c < cols; c++)
                     {
                         float inv = inverseSum[c];
-                        float* dst = pp + (nint)(i0 + c) * ldp;
-                        for (int j = 0; j < len; j++) dst[j] = scores[j * Block + c] * inv;
+                        float* dst = pp + (nint)(i0 + c) * ldp, column = e + c / Half * eHalf + c % Half;
+                        for (int j = 0; j < len; j++) dst[j] = column[j * Half] * inv;
                     }
             }
         }
@@ -153,17 +159,33 @@ public static unsafe class AttentionHead
         }
     }
 
-    /// <summary>dst[p·width + r] = src[r·lds + p] for r &lt; rows, p &lt; d; columns rows..width−1 of dst are zeroed.</summary>
-    private static void PackRowsTransposed(float* src, nint lds, int rows, int d, float* dst, int width = 0)
+    /// <summary>dst[p·rows + r] = src[r·lds + p] for r &lt; rows, p &lt; d (an A tile [d, rows]).</summary>
+    private static void PackRowsTransposed(float* src, nint lds, int rows, int d, float* dst)
     {
-        if (width == 0) width = rows;
         for (int r = 0; r < rows; r++)
         {
             float* s = src + r * lds;
-            for (int p = 0; p < d; p++) dst[p * width + r] = s[p];
+            for (int p = 0; p < d; p++) dst[p * rows + r] = s[p];
         }
-        for (int r = rows; r < width; r++)
-            for (int p = 0; p < d; p++) dst[p * width + r] = 0f;
+    }
+
+    /// <summary>
+    /// Queries r &lt; rows (src rows, stride lds) transposed into the two [d, 16] sub-panels of a [d, 32] B operand:
+    /// dst[(r / 16)·half + p·16 + r % 16] = src[r·lds + p]; queries rows..31 are zero.
+    /// </summary>
+    private static void PackQueriesTransposed(float* src, nint lds, int rows, int d, float* dst, nint half)
+    {
+        for (int r = 0; r < Block; r++)
+        {
+            float* column = dst + r / Half * half + r % Half;
+            if (r < rows)
+            {
+                float* s = src + r * lds;
+                for (int p = 0; p < d; p++) column[p * Half] = s[p];
+            }
+            else
+                for (int p = 0; p < d; p++) column[p * Half] = 0f;
+        }
     }
 
     /// <summary>dst[p·cols + r] = src[p·lds + r] for p &lt; rows, r &lt; cols (a column slice, rows kept contiguous).</summary>
@@ -178,21 +200,23 @@ public static unsafe class AttentionHead
             new ReadOnlySpan<float>(src + p * lds, cols).CopyTo(new Span<float>(dst + p * cols, cols));
     }
 
-    private static void RunTile(GemmPath path, int rows, float* a, float* b, int kc, float* c)
+    /// <summary>c [rows, 32] (row stride 32) = a [kc, rows] tile · b (two [kc, 16] sub-panels, bh floats apart).</summary>
+    private static void RunTile(GemmPath path, int rows, float* a, float* b, nint bh, int kc, float* c)
     {
         switch (path)
         {
-            case GemmPath.Vector512: GemmKernel512.Tile(rows, a, b, kc, c, Block, false, null, null, 0); break;
-            case GemmPath.Vector256: GemmKernel256.Tile(rows, a, b, kc, c, Block, false, null, null, 0); break;
-            default: GemmKernelPortable.Tile(rows, a, b, kc, c, Block, false, null, null, 0); break;
+            case GemmPath.Vector512: GemmKernel512.Tile(rows, a, b, bh, kc, c, Block, false, null, null, 0); break;
+            case GemmPath.Vector256: GemmKernel256.Tile(rows, a, b, bh, kc, c, Block, false, null, null, 0); break;
+            default: GemmKernelPortable.Tile(rows, a, b, bh, kc, c, Block, false, null, null, 0); break;
         }
     }
 
     /// <summary>
-    /// s: [len, 32], column c = the scores of one query. Replaces s by e = exp(scale·s − scale·max) (masked keys: 0) and
-    /// writes 1 / Σ_j e[j, c] to inverseSum[c]. mask: null, or [len] with 0 = masked (at least one key visible).
+    /// s: [len, 32] row-major, column c = the scores of one query. Writes e = exp(scale·s − scale·max) (masked keys: 0)
+    /// as two [len, 16] sub-panels (columns 16..31 eHalf floats after columns 0..15) and 1 / Σ_j e[j, c] to
+    /// inverseSum[c]. mask: null, or [len] with 0 = masked (at least one key visible).
     /// </summary>
-    private static void SoftmaxColumns512(float* s, int len, float scale, int* mask, float* inverseSum)
+    private static void SoftmaxColumns512(float* s, float* e, nint eHalf, int len, float scale, int* mask, float* inverseSum)
     {
         var max0 = Vector512.Create(float.NegativeInfinity); var max1 = max0;
         for (int j = 0; j < len; j++)
@@ -205,19 +229,19 @@ public static unsafe class AttentionHead
         var sum0 = Vector512<float>.Zero; var sum1 = sum0;
         for (int j = 0; j < len; j++)
         {
-            float* row = s + j * Block;
-            if (mask != null && mask[j] == 0) { Vector512<float>.Zero.Store(row); Vector512<float>.Zero.Store(row + 16); continue; }
+            float* row = s + j * Block, e0At = e + j * Half, e1At = e0At + eHalf;
+            if (mask != null && mask[j] == 0) { Vector512<float>.Zero.Store(e0At); Vector512<float>.Zero.Store(e1At); continue; }
             var e0 = VectorExp.Exp(Vector512.Load(row) * scale - max0);
             var e1 = VectorExp.Exp(Vector512.Load(row + 16) * scale - max1);
-            e0.Store(row); e1.Store(row + 16);
+            e0.Store(e0At); e1.Store(e1At);
             sum0 += e0; sum1 += e1;
         }
         (Vector512<float>.One / sum0).Store(inverseSum);
         (Vector512<float>.One / sum1).Store(inverseSum + 16);
     }
 
-    /// <summary>As <see cref="SoftmaxColumns512"/> on Vector&lt;float&gt; (any width that divides 32, incl. ARM64 NEON).</summary>
-    private static void SoftmaxColumns(float* s, int len, float scale, int* mask, float* inverseSum)
+    /// <summary>As <see cref="SoftmaxColumns512"/> on Vector&lt;float&gt; (any width that divides 16, incl. ARM64 NEON).</summary>
+    private static void SoftmaxColumns(float* s, float* e, nint eHalf, int len, float scale, int* mask, float* inverseSum)
     {
         int w = Vector<float>.Count;
         for (int c = 0; c < Block; c += w)
@@ -229,11 +253,11 @@ public static unsafe class AttentionHead
             var sum = Vector<float>.Zero;
             for (int j = 0; j < len; j++)
             {
-                float* at = s + j * Block + c;
-                if (mask != null && mask[j] == 0) { Vector<float>.Zero.Store(at); continue; }
-                var e = VectorExp.Exp(Vector.Load(at) * scale - max);
-                e.Store(at);
-                sum += e;
+                float* to = e + c / Half * eHalf + j * Half + c % Half;
+                if (mask != null && mask[j] == 0) { Vector<float>.Zero.Store(to); continue; }
+                var ej = VectorExp.Exp(Vector.Load(s + j * Block + c) * scale - max);
+                ej.Store(to);
+                sum += ej;
             }
             (Vector<float>.One / sum).Store(inverseSum + c);
         }
