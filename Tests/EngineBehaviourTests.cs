@@ -217,6 +217,37 @@ public class EngineAllocationTests
     }
 
     [Test]
+    public void WorkspaceCacheLimitDecidesWhetherScratchIsKept()
+    {
+        var model = BertModel.Load(SharedData.Require("models/all-MiniLM-L6-v2"));
+        var batch = new BertBatch(1, 16, [101, 2023, 2003, 1037, 3231, 1997, 1996, 2147, 3282, 4118, 2005, 2035, 1997, 2068, 1012, 102]);
+        var last = new float[16 * model.Config.HiddenSize];
+        long saved = BertModel.WorkspaceCacheLimitBytes;
+        try
+        {
+            BertModel.WorkspaceCacheLimitBytes = 0;            // keep nothing: every call allocates its scratch
+            for (int i = 0; i < 3; i++) model.RunInto(batch, last, default, 1);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            model.RunInto(batch, last, default, 1);
+            long dropped = GC.GetAllocatedBytesForCurrentThread() - before;
+            // [16 tokens × (6 × 384 + 1536)] floats at least
+            Assert.That(dropped, Is.GreaterThanOrEqualTo(16L * (6 * 384 + 1536) * sizeof(float)));
+
+            BertModel.WorkspaceCacheLimitBytes = 64L << 20;
+            model.RunInto(batch, last, default, 1);
+            long kept = -1;   // some of 5 calls allocates nothing (rounds: the runtime may still be re-JITting, see above)
+            for (int attempt = 0; attempt < 5 && kept != 0; attempt++)
+            {
+                before = GC.GetAllocatedBytesForCurrentThread();
+                model.RunInto(batch, last, default, 1);
+                kept = GC.GetAllocatedBytesForCurrentThread() - before;
+            }
+            Assert.That(kept, Is.Zero);
+        }
+        finally { BertModel.WorkspaceCacheLimitBytes = saved; }
+    }
+
+    [Test]
     public void RunIntoRejectsShortBuffers()
     {
         var model = BertModel.Load(SharedData.Require("models/all-MiniLM-L6-v2"));

@@ -25,8 +25,6 @@ internal sealed class Workspace : IDisposable
 
     private Workspace() { }
 
-    /// <summary>Workspaces above this many floats (64 MB) are not kept after the call.</summary>
-    private const long MaxCachedFloats = 16L << 20;
 
     /// <summary>This thread's workspace, grown to fit the batch; give it back with Dispose.</summary>
     public static Workspace Rent(BertBatch batch, int hidden, int intermediate, int headDim)
@@ -55,6 +53,6 @@ internal sealed class Workspace : IDisposable
     public void Dispose()
     {
         long floats = (long)Hidden.Length + Qkv.Length + Context.Length + Attention.Length + Intermediate.Length + _attentionScratch.Length;
-        if (floats <= MaxCachedFloats) t_cached = this;
+        if (floats * sizeof(float) <= BertModel.WorkspaceCacheLimitBytes) t_cached = this;
     }
 }
