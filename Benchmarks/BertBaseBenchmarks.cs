@@ -1,7 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using BertSharp.Cli;
@@ -68,23 +66,13 @@ public sealed class BertBaseConfig : ManualConfig
 }
 
 /// <summary>GFLOP/s of a bert-base-uncased forward pass (<see cref="EncoderCost.Flops"/>) from the mean time.</summary>
-public sealed class EncoderGflopsColumn : IColumn
+public sealed class EncoderGflopsColumn()
+    : NumericColumn("EncoderGFLOPs", "GFLOP/s", 0, "Encoder matrix-multiply FLOPs (EncoderCost.Flops) per second, from the mean")
 {
     private static readonly BertSharp.Weights.BertConfig BertBase =
         BertSharp.Weights.BertConfig.Parse(SyntheticCheckpoint.Presets["bert-base-uncased"], "bert-base-uncased");
 
-    public string Id => "EncoderGFLOPs";
-    public string ColumnName => "GFLOP/s";
-    public bool AlwaysShow => true;
-    public ColumnCategory Category => ColumnCategory.Custom;
-    public int PriorityInCategory => 0;
-    public bool IsNumeric => true;
-    public UnitType UnitType => UnitType.Dimensionless;
-    public string Legend => "Encoder matrix-multiply FLOPs (EncoderCost.Flops) per second, from the mean";
-    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-    public bool IsAvailable(Summary summary) => true;
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) =>
+    public override string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) =>
         Gflops(summary, benchmarkCase) is double g ? g.ToString("F1") : "-";
 
     internal static double? Gflops(Summary summary, BenchmarkCase benchmarkCase)
@@ -97,22 +85,12 @@ public sealed class EncoderGflopsColumn : IColumn
 }
 
 /// <summary>GFLOP/s ÷ (one core's measured zmm-FMA peak × threads); "-" without AVX-512.</summary>
-public sealed class PercentOfPeakColumn : IColumn
+public sealed class PercentOfPeakColumn() : NumericColumn("PercentOfPeak", "% of peak", 1, "")
 {
     private static readonly Lazy<double> CorePeak = new(MeasureCorePeakGflops);
 
-    public string Id => "PercentOfPeak";
-    public string ColumnName => "% of peak";
-    public bool AlwaysShow => true;
-    public ColumnCategory Category => ColumnCategory.Custom;
-    public int PriorityInCategory => 1;
-    public bool IsNumeric => true;
-    public UnitType UnitType => UnitType.Dimensionless;
-    public string Legend => $"GFLOP/s ÷ ({BertBaseBenchmarks.Threads} threads × one core's fp32 FMA peak, measured when the table is printed)";
-    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-    public bool IsAvailable(Summary summary) => true;
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) =>
+    public override string Legend => $"GFLOP/s ÷ ({BertBaseBenchmarks.Threads} threads × one core's fp32 FMA peak, measured when the table is printed)";
+    public override string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) =>
         EncoderGflopsColumn.Gflops(summary, benchmarkCase) is double g && !double.IsNaN(CorePeak.Value)
             ? $"{100 * g / (CorePeak.Value * BertBaseBenchmarks.Threads):F0}% of {CorePeak.Value * BertBaseBenchmarks.Threads:F0}"
             : "-";

@@ -33,21 +33,10 @@ public sealed class GemmBenchmarkConfig : ManualConfig
 }
 
 /// <summary>GFLOP/s from the mean time: 2·M·K·N for a "Shape" parameter "MxKxN", or the benchmark's declared count.</summary>
-public sealed class GflopsColumn : IColumn
+public sealed class GflopsColumn()
+    : NumericColumn("GFLOPs", "GFLOP/s", 0, "Billions of floating-point operations per second (2 per multiply-add), from the mean")
 {
-    public string Id => "GFLOPs";
-    public string ColumnName => "GFLOP/s";
-    public bool AlwaysShow => true;
-    public ColumnCategory Category => ColumnCategory.Custom;
-    public int PriorityInCategory => 0;
-    public bool IsNumeric => true;
-    public UnitType UnitType => UnitType.Dimensionless;
-    public string Legend => "Billions of floating-point operations per second (2 per multiply-add), from the mean";
-    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-    public bool IsAvailable(Summary summary) => true;
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+    public override string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
         var stats = summary[benchmarkCase]?.ResultStatistics;
         if (stats is null) return "-";
