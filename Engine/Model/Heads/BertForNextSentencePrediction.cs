@@ -26,7 +26,7 @@ public sealed class BertForNextSentencePrediction : BertTaskModel
     {
         BertConfig c = checkpoint.Config;
         var unexpected = HeadTensors.Verify(checkpoint, ArchitectureName,
-            [.. BertParameterNames.ForBertModel(c, withPooler: true), .. HeadTensors.Linear(BertOnlyNSPHead.Name, 2, c.HiddenSize)], []);
+            [.. BertParameterNames.ForBertModel(c, withPooler: true), .. BertOnlyNSPHead.Expected(c)], []);
         BertModel bert = BertModel.Load(checkpoint);
         return new BertForNextSentencePrediction(bert, BertOnlyNSPHead.Load(checkpoint), unexpected);
     }

@@ -25,10 +25,10 @@ public sealed class BertForQuestionAnswering : BertTaskModel
     {
         BertConfig c = checkpoint.Config;
         var unexpected = HeadTensors.Verify(checkpoint, ArchitectureName,
-            [.. BertParameterNames.ForBertModel(c, withPooler: false), .. HeadTensors.Linear("qa_outputs", 2, c.HiddenSize)],
+            [.. BertParameterNames.ForBertModel(c, withPooler: false), .. HeadTensors.Linear(BertParameterNames.QaOutputsWeight, BertParameterNames.QaOutputsBias, 2, c.HiddenSize)],
             [BertParameterNames.PoolerDenseWeight, BertParameterNames.PoolerDenseBias]);
         BertModel bert = BertModel.Load(checkpoint);
-        return new BertForQuestionAnswering(bert, LinearLoader.Load(checkpoint, "qa_outputs", 2, c.HiddenSize), unexpected);
+        return new BertForQuestionAnswering(bert, LinearLoader.Load(checkpoint, BertParameterNames.QaOutputsWeight, BertParameterNames.QaOutputsBias, 2, c.HiddenSize), unexpected);
     }
 
     /// <summary>StartLogits and EndLogits [batch, seq].</summary>

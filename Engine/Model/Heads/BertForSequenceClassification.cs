@@ -55,9 +55,9 @@ public sealed class BertForSequenceClassification : BertTaskModel
         BertConfig c = checkpoint.Config;
         int labels = ConfigNumLabels(c);
         var unexpected = HeadTensors.Verify(checkpoint, ArchitectureName,
-            [.. BertParameterNames.ForBertModel(c, withPooler: true), .. HeadTensors.Linear("classifier", labels, c.HiddenSize)], []);
+            [.. BertParameterNames.ForBertModel(c, withPooler: true), .. HeadTensors.Linear(BertParameterNames.ClassifierWeight, BertParameterNames.ClassifierBias, labels, c.HiddenSize)], []);
         BertModel bert = BertModel.Load(checkpoint);
-        return new BertForSequenceClassification(bert, LinearLoader.Load(checkpoint, "classifier", labels, c.HiddenSize), unexpected);
+        return new BertForSequenceClassification(bert, LinearLoader.Load(checkpoint, BertParameterNames.ClassifierWeight, BertParameterNames.ClassifierBias, labels, c.HiddenSize), unexpected);
     }
 
     /// <summary>Logits [batch, num_labels].</summary>

@@ -31,10 +31,10 @@ public sealed class BertForTokenClassification : BertTaskModel
         BertConfig c = checkpoint.Config;
         int labels = ConfigNumLabels(c);
         var unexpected = HeadTensors.Verify(checkpoint, ArchitectureName,
-            [.. BertParameterNames.ForBertModel(c, withPooler: false), .. HeadTensors.Linear("classifier", labels, c.HiddenSize)],
+            [.. BertParameterNames.ForBertModel(c, withPooler: false), .. HeadTensors.Linear(BertParameterNames.ClassifierWeight, BertParameterNames.ClassifierBias, labels, c.HiddenSize)],
             [BertParameterNames.PoolerDenseWeight, BertParameterNames.PoolerDenseBias]);
         BertModel bert = BertModel.Load(checkpoint);
-        return new BertForTokenClassification(bert, LinearLoader.Load(checkpoint, "classifier", labels, c.HiddenSize), unexpected);
+        return new BertForTokenClassification(bert, LinearLoader.Load(checkpoint, BertParameterNames.ClassifierWeight, BertParameterNames.ClassifierBias, labels, c.HiddenSize), unexpected);
     }
 
     /// <summary>Logits [batch, seq, num_labels].</summary>
