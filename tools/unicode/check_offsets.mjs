@@ -113,7 +113,9 @@ for (const relative of tokenizers) {
   const vocab = Object.keys(JSON.parse(readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')).model.vocab)
     .map(w => w.startsWith('##') ? w.slice(2) : w).filter(w => w.length > 0 && !w.startsWith('['));
   const records = [...scalarChunks(), ...corpus(15, vocab, perTokenizer)]
-    .map(r => ({ ...r, text: wellFormed(r.text), pair: r.pair === null ? null : wellFormed(r.pair) }));
+    .map(r => ({ ...r, text: wellFormed(r.text), pair: r.pair === null ? null : wellFormed(r.pair) }))
+    // Blank texts are left out: how the CLI treats a blank line is the CLI's business, not the tokenizer's.
+    .filter(r => r.text.trim() !== '' && (r.pair === null || r.pair.trim() !== ''));
   const input = records.map(r => JSON.stringify(r.pair === null ? { text: r.text } : { text: r.text, text_pair: r.pair })).join('\n') + '\n';
   const out = execFileSync('dotnet', ['exec', dll, 'tokenize', '--model', dir], { input, maxBuffer: 1 << 30, encoding: 'utf8' })
     .split('\n').filter(l => l.length > 0).map(l => JSON.parse(l));
