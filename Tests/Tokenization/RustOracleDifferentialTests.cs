@@ -102,6 +102,54 @@ public class RustOracleDifferentialTests
     public void EveryScalarValueAloneAndBetweenLettersMatchesRust(string relative)
     {
         using var subject = Load(relative);
+        CompareEveryScalarValue(subject, relative);
+    }
+
+    /// <summary>
+    /// Probe tokenizers whose vocabulary is every scalar value (id = 3 + its index) with an empty continuation prefix:
+    /// each normalized code point comes out as its own id, so every normalizer stage is seen exactly (the lowercase of
+    /// U+A7CB, the order of reordered marks, which marks strip_accents drops), not through a real vocabulary's [UNK].
+    /// </summary>
+    [TestCase(true, true, null, true, TestName = "ProbeVocabulary(uncased settings)")]
+    [TestCase(true, true, false, false, TestName = "ProbeVocabulary(cased settings)")]
+    [TestCase(false, false, true, false, TestName = "ProbeVocabulary(strip_accents only)")]
+    [TestCase(false, false, false, true, TestName = "ProbeVocabulary(lowercase only)")]
+    public void ProbeVocabularyMatchesRustOnEveryScalarValue(bool cleanText, bool chineseChars, bool? stripAccents, bool lowercase)
+    {
+        var vocab = new StringBuilder("\"[UNK]\": 0, \"[CLS]\": 1, \"[SEP]\": 2");
+        int id = 3;
+        for (int cp = 0; cp < 0x110000; cp++)
+        {
+            if (cp is >= 0xD800 and <= 0xDFFF) continue;
+            vocab.Append(", \"").Append(JsonEncodedText.Encode(char.ConvertFromUtf32(cp), System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping)).Append("\": ").Append(id++);
+        }
+        static string Special(int id, string content) =>
+            $$"""{"id": {{id}}, "content": "{{content}}", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true}""";
+        static string B(bool b) => b ? "true" : "false";
+        string strip = stripAccents is { } value ? B(value) : "null";
+        string json = $$$$"""
+            {"version": "1.0", "truncation": null, "padding": null,
+             "added_tokens": [{{{{Special(0, "[UNK]")}}}}, {{{{Special(1, "[CLS]")}}}}, {{{{Special(2, "[SEP]")}}}}],
+             "normalizer": {"type": "BertNormalizer", "clean_text": {{{{B(cleanText)}}}}, "handle_chinese_chars": {{{{B(chineseChars)}}}},
+                            "strip_accents": {{{{strip}}}}, "lowercase": {{{{B(lowercase)}}}}},
+             "pre_tokenizer": {"type": "BertPreTokenizer"},
+             "post_processor": {"type": "TemplateProcessing",
+               "single": [{"SpecialToken": {"id": "[CLS]", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "[SEP]", "type_id": 0}}],
+               "pair": [{"SpecialToken": {"id": "[CLS]", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "[SEP]", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}, {"SpecialToken": {"id": "[SEP]", "type_id": 1}}],
+               "special_tokens": {"[CLS]": {"id": "[CLS]", "ids": [1], "tokens": ["[CLS]"]}, "[SEP]": {"id": "[SEP]", "ids": [2], "tokens": ["[SEP]"]}}},
+             "decoder": null,
+             "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "", "max_input_chars_per_word": 100,
+                       "vocab": { {{{{vocab}}}} } } }
+            """;
+        string temp = Directory.CreateTempSubdirectory("bertsharp-probe-").FullName;
+        string path = Path.Combine(temp, "tokenizer.json");
+        File.WriteAllText(path, json);
+        using var subject = new Subject { Ours = BertTokenizer.FromTokenizerJson(path), Rust = new RustTokenizer(path), Directory = temp, TempDirectory = temp };
+        CompareEveryScalarValue(subject, $"probe clean={cleanText} chinese={chineseChars} strip={stripAccents} lower={lowercase}");
+    }
+
+    private static void CompareEveryScalarValue(Subject subject, string label)
+    {
         var failures = new List<string>();
         int items = 0;
         var watch = Stopwatch.StartNew();
@@ -124,7 +172,7 @@ public class RustOracleDifferentialTests
                 if (failures.Count == before) failures.Add($"chunk U+{first:X4}.. ({(between ? "between letters" : "alone")}) differs but no item alone does");
             }
         }
-        TestContext.Out.WriteLine($"{relative}: {items} items in {watch.Elapsed.TotalSeconds:F1} s, {failures.Count} mismatches");
+        TestContext.Out.WriteLine($"{label}: {items} items in {watch.Elapsed.TotalSeconds:F1} s, {failures.Count} mismatches");
         Assert.That(failures, Is.Empty, $"{failures.Count} mismatches:\n" + string.Join("\n", failures.Take(MaxReported)));
     }
 

@@ -70,5 +70,12 @@ public class UnicodeTablesTests
         Assert.That(parts[..UnicodeTables.ToLower(0x130, parts)].ToArray(), Is.EqualTo(new[] { 0x69, 0x307 }));
         Assert.That(parts[..UnicodeTables.ToLower(0x3A3, parts)].ToArray(), Is.EqualTo(new[] { 0x3C3 }));
         Assert.That(parts[..UnicodeTables.ToLower(0x1E9E, parts)].ToArray(), Is.EqualTo(new[] { 0xDF }));
+        // Rust std lowercases as Unicode 17.0 (case pairs of 16.0 and 17.0).
+        Assert.That(parts[..UnicodeTables.ToLower(0xA7CB, parts)].ToArray(), Is.EqualTo(new[] { 0x264 }));
+        Assert.That(parts[..UnicodeTables.ToLower(0x16EA0, parts)].ToArray(), Is.EqualTo(new[] { 0x16EBB }));
+        // NFD data is Unicode 9.0: U+11938 (13.0) has no decomposition there, U+1DF6 (10.0) no combining class.
+        Assert.That(parts[..UnicodeTables.Decompose(0x11938, parts)].ToArray(), Is.EqualTo(new[] { 0x11938 }));
+        Assert.That(UnicodeTables.CombiningClass(0x1DF6), Is.EqualTo(0));
+        Assert.That(UnicodeTables.CombiningClass(0x1DF5), Is.EqualTo(230));
     }
 }
