@@ -49,14 +49,23 @@ internal sealed class BertNormalizer
         while (i < text.Length)
         {
             // ASCII chars are NFD starters untouched by CJK handling and accent stripping, so runs of them can take
-            // the fast path while non-ASCII runs go through the stages; no stage looks across an ASCII char.
+            // the fast path while non-ASCII runs go through the stages; no stage looks across a kept ASCII char.
+            // One that clean_text deletes is invisible to NFD (marks on either side of it are one run), so it stays
+            // inside the non-ASCII run.
             int asciiEnd = text[i..].IndexOfAnyExceptInRange('\0', '\x7f');
             asciiEnd = asciiEnd < 0 ? text.Length : i + asciiEnd;
             NormalizeAscii(text[i..asciiEnd], offset + i, output);
             i = asciiEnd;
             if (i == text.Length) break;
-            int otherEnd = text[i..].IndexOfAnyInRange('\0', '\x7f');
-            otherEnd = otherEnd < 0 ? text.Length : i + otherEnd;
+            int otherEnd = i;
+            while (true)
+            {
+                int next = text[otherEnd..].IndexOfAnyInRange('\0', '\x7f');
+                if (next < 0) { otherEnd = text.Length; break; }
+                otherEnd += next;
+                while (otherEnd < text.Length && text[otherEnd] < 128 && _asciiMap[text[otherEnd]] == Remove) otherEnd++;
+                if (otherEnd == text.Length || text[otherEnd] < 128) break;
+            }
             NormalizeUnicode(text[i..otherEnd], offset + i, output, scratch);
             i = otherEnd;
         }
@@ -96,9 +105,10 @@ internal sealed class BertNormalizer
     /// </summary>
     private void NormalizeUnicode(ReadOnlySpan<char> text, int offset, NormalizedText output, NormalizerScratch scratch)
     {
-        var run = scratch.A;
-        run.Clear();
+        scratch.A.Clear();
         scratch.CombiningClasses.Clear();
+        scratch.Sources.Clear();
+        scratch.SourceHead = 0;
         for (int i = 0; i < text.Length; i++)
         {
             int start = offset + i;
@@ -124,10 +134,16 @@ internal sealed class BertNormalizer
         FlushRun(output, scratch);
     }
 
-    /// <summary>strip_accents stage for one code point: NFD parts go out (starters) or into the pending run (marks).</summary>
+    /// <summary>
+    /// strip_accents stage for one code point: NFD parts go out (starters) or into the pending run (marks).
+    /// Alignment follows the Rust library (NormalizedString::transform over unicode-normalization-alignments' NFD):
+    /// the k-th output char that is the first part of a decomposition takes the span of the k-th input char, whichever
+    /// char canonical ordering moved there; any other part takes the span of the input char taken last.
+    /// </summary>
     private void EmitDecomposed(int cp, int start, int end, NormalizedText output, NormalizerScratch scratch)
     {
         if (!StripAccents) { EmitLowercased(cp, start, end, output); return; }
+        scratch.Sources.Add(cp, start, end);
         Span<int> parts = stackalloc int[4];
         int n = 1;
         parts[0] = cp;
@@ -140,19 +156,18 @@ internal sealed class BertNormalizer
             if (ccc == 0)
             {
                 FlushRun(output, scratch);
-                if ((flags & CharFlags.NonspacingMark) == 0) EmitLowercased(part, start, end, output);
+                if (k == 0) scratch.TakeSource();
+                if ((flags & CharFlags.NonspacingMark) == 0) EmitLowercased(part, scratch.LastStart, scratch.LastEnd, output);
                 continue;
             }
-            // Stable insertion by combining class (canonical ordering).
+            // Stable insertion by combining class (canonical ordering); spans are assigned when the run is flushed.
             var run = scratch.A;
             var classes = scratch.CombiningClasses;
-            run.Add(part, start, end);
-            classes.Add(ccc);
-            for (int j = run.Count - 1; j > 0 && classes[j - 1] > ccc; j--)
+            run.Add(part, 0, 0);
+            classes.Add(ccc << 1 | (k == 0 ? 1 : 0));
+            for (int j = run.Count - 1; j > 0 && classes[j - 1] >> 1 > ccc; j--)
             {
                 (run.CodePoints[j - 1], run.CodePoints[j]) = (run.CodePoints[j], run.CodePoints[j - 1]);
-                (run.Start[j - 1], run.Start[j]) = (run.Start[j], run.Start[j - 1]);
-                (run.End[j - 1], run.End[j]) = (run.End[j], run.End[j - 1]);
                 (classes[j - 1], classes[j]) = (classes[j], classes[j - 1]);
             }
         }
@@ -161,13 +176,15 @@ internal sealed class BertNormalizer
     private void FlushRun(NormalizedText output, NormalizerScratch scratch)
     {
         var run = scratch.A;
+        var classes = scratch.CombiningClasses;
         for (int j = 0; j < run.Count; j++)
         {
+            if ((classes[j] & 1) != 0) scratch.TakeSource();
             int cp = run.CodePoints[j];
-            if ((UnicodeTables.GetFlags(cp) & CharFlags.NonspacingMark) == 0) EmitLowercased(cp, run.Start[j], run.End[j], output);
+            if ((UnicodeTables.GetFlags(cp) & CharFlags.NonspacingMark) == 0) EmitLowercased(cp, scratch.LastStart, scratch.LastEnd, output);
         }
         run.Clear();
-        scratch.CombiningClasses.Clear();
+        classes.Clear();
     }
 
     private void EmitLowercased(int cp, int start, int end, NormalizedText output)
@@ -227,10 +244,14 @@ internal sealed class BertNormalizer
         }
     }
 
-    /// <summary>NFD (full canonical decomposition + canonical ordering), then drops category Mn.</summary>
+    /// <summary>
+    /// NFD (full canonical decomposition + canonical ordering), then drops category Mn. Spans are assigned by position
+    /// as the Rust library does: the k-th first part of a decomposition in the ordered output takes the span of the
+    /// k-th input char, any other part the span of the last input char so taken.
+    /// </summary>
     internal static void DoStripAccents(CodePointBuffer input, CodePointBuffer output, List<int> classes)
     {
-        // Decompose into output with each code point's combining class beside it.
+        // Decompose into output with (combining class << 1 | first part) beside each code point.
         output.Clear();
         classes.Clear();
         Span<int> parts = stackalloc int[4];
@@ -247,32 +268,28 @@ internal sealed class BertNormalizer
                 int ccc = (UnicodeTables.GetFlags(part) & CharFlags.Combining) != 0 ? UnicodeTables.CombiningClass(part) : 0;
                 // Canonical ordering: a mark moves left past marks of a higher class (stable insertion sort).
                 int j = output.Count;
-                output.Add(part, input.Start[i], input.End[i]);
-                classes.Add(ccc);
-                while (ccc != 0 && j > 0 && classes[j - 1] > ccc)
+                output.Add(part, 0, 0);
+                classes.Add(ccc << 1 | (k == 0 ? 1 : 0));
+                while (ccc != 0 && j > 0 && classes[j - 1] >> 1 > ccc)
                 {
-                    Swap(output, classes, j - 1, j);
+                    (output.CodePoints[j - 1], output.CodePoints[j]) = (output.CodePoints[j], output.CodePoints[j - 1]);
+                    (classes[j - 1], classes[j]) = (classes[j], classes[j - 1]);
                     j--;
                 }
             }
         }
-        // Drop nonspacing marks, compacting in place.
-        int w = 0;
+        // Positional alignment, then drop nonspacing marks, compacting in place.
+        int source = -1, w = 0;
         for (int r = 0; r < output.Count; r++)
         {
+            if ((classes[r] & 1) != 0) source++;
             if ((UnicodeTables.GetFlags(output.CodePoints[r]) & CharFlags.NonspacingMark) != 0) continue;
-            output.CodePoints[w] = output.CodePoints[r]; output.Start[w] = output.Start[r]; output.End[w] = output.End[r];
+            output.CodePoints[w] = output.CodePoints[r];
+            output.Start[w] = source < 0 ? 0 : input.Start[source];
+            output.End[w] = source < 0 ? 0 : input.End[source];
             w++;
         }
         output.Count = w;
-    }
-
-    private static void Swap(CodePointBuffer buffer, List<int> classes, int x, int y)
-    {
-        (buffer.CodePoints[x], buffer.CodePoints[y]) = (buffer.CodePoints[y], buffer.CodePoints[x]);
-        (buffer.Start[x], buffer.Start[y]) = (buffer.Start[y], buffer.Start[x]);
-        (buffer.End[x], buffer.End[y]) = (buffer.End[y], buffer.End[x]);
-        (classes[x], classes[y]) = (classes[y], classes[x]);
     }
 
     /// <summary>Lowercases each code point on its own (no final-sigma rule; U+0130 -> i + U+0307).</summary>
