@@ -152,19 +152,6 @@ public class FmaPeakBenchmarks
     public static double Flops => Iterations * 12.0 * 16 * 2;
 
     [Benchmark]
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public float ZmmFma()
-    {
-        if (!Avx512F.IsSupported) return 0f;
-        Vector512<float> a0 = Vector512.Create(1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-        Vector512<float> x = Vector512.Create(0.9999999f), y = Vector512.Create(1e-7f);
-        for (long i = 0; i < Iterations; i++)
-        {
-            a0 = Avx512F.FusedMultiplyAdd(a0, x, y); a1 = Avx512F.FusedMultiplyAdd(a1, x, y); a2 = Avx512F.FusedMultiplyAdd(a2, x, y);
-            a3 = Avx512F.FusedMultiplyAdd(a3, x, y); a4 = Avx512F.FusedMultiplyAdd(a4, x, y); a5 = Avx512F.FusedMultiplyAdd(a5, x, y);
-            a6 = Avx512F.FusedMultiplyAdd(a6, x, y); a7 = Avx512F.FusedMultiplyAdd(a7, x, y); a8 = Avx512F.FusedMultiplyAdd(a8, x, y);
-            a9 = Avx512F.FusedMultiplyAdd(a9, x, y); a10 = Avx512F.FusedMultiplyAdd(a10, x, y); a11 = Avx512F.FusedMultiplyAdd(a11, x, y);
-        }
-        return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11)[0];
-    }
+    public float ZmmFma() => Avx512F.IsSupported ? FmaChains.Zmm(Iterations) : 0f;
+
 }
