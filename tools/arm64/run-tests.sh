@@ -63,7 +63,12 @@ echo "arm64: tests ran in $(elapsed "$t") under emulation (exit code $tests_rc);
 python3 tools/arm64/summarize.py ${ARM64_FILTER:+--partial} "$out/results.jsonl" "$out/tests.log" || tests_rc=1
 if [ "$tests_rc" -ne 0 ]; then
   echo "arm64: FAILED; the failing tests:" >&2
-  grep -A 25 -E "^(failed|error|timed out) " "$out/tests.log" | head -n 200 >&2 || tail -n 60 "$out/tests.log" >&2
+  # each failed test's block (name, message, stack), the first 300 lines of them; else the log's end (the app crashed)
+  if grep -qE "^(failed|error|timed out|canceled) " "$out/tests.log"; then
+    awk '/^[^ ]/ { p = ($0 ~ /^(failed|error|timed out|canceled) /) } p' "$out/tests.log" | head -n 300 >&2
+  else
+    tail -n 60 "$out/tests.log" >&2
+  fi
 fi
 
 # --- 4. NativeAOT linux-arm64 CLI (clang cross-links against the Debian arm64 sysroot): embed under qemu, equal x64. ---
@@ -74,7 +79,10 @@ if [ -z "${ARM64_SKIP_AOT:-}" ]; then
   texts=("BertSharp runs BERT in pure managed C#." "Dogs bark." "The quick brown fox jumps over the lazy dog, again and again, until the sun sets over the hills.")
   if heavy dotnet publish tools/bertsharp -c Release -r linux-arm64 -o "$out/aot" -warnaserror > "$out/publish-aot.log" 2>&1 \
     && heavy dotnet build tools/bertsharp -c Release > "$out/build-x64.log" 2>&1; then
-    echo "arm64: NativeAOT binary: $(file -b "$out/aot/bertsharp" | cut -d, -f1-2), $(stat -c %s "$out/aot/bertsharp") bytes (built in $(elapsed "$t"))"
+    # ELF e_machine (bytes 18-19, little-endian) 183 = AArch64
+    machine=$(od -An -tu2 -j18 -N2 "$out/aot/bertsharp" | tr -d ' ')
+    [ "$machine" = 183 ] || { echo "arm64: NativeAOT output is not an AArch64 ELF (e_machine $machine)" >&2; aot_rc=1; }
+    echo "arm64: NativeAOT binary: AArch64 ELF, $(stat -c %s "$out/aot/bertsharp") bytes (built in $(elapsed "$t"))"
     heavy dotnet tools/bertsharp/bin/Release/net10.0/bertsharp.dll embed --model "$model" "${texts[@]}" > "$out/x64.jsonl"
     t=$(date +%s)
     heavy "${emulate[@]}" "$out/aot/bertsharp" embed --model "$model" "${texts[@]}" > "$out/aot-arm64.jsonl" || aot_rc=1
