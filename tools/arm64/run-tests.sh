@@ -55,8 +55,8 @@ minimum=${ARM64_FILTER:+1}
 t=$(date +%s)
 set +e
 BERTSHARP_SHARED="$shared" BERTSHARP_ARM64_RESULTS="$out/results.jsonl" heavy "${emulate[@]}" "$out/tests/BertSharp.Arm64Tests" \
-  --filter "$filter" --minimum-expected-tests "${minimum:-800}" --output Detailed --show-stdout All --no-ansi --progress off \
-  --results-directory "$out/results" > "$out/tests.log" 2>&1
+  --filter "$filter" --minimum-expected-tests "${minimum:-800}" --timeout 30m --output Detailed --show-stdout All --no-ansi \
+  --progress off --results-directory "$out/results" > "$out/tests.log" 2>&1
 tests_rc=$?
 set -e
 echo "arm64: tests ran in $(elapsed "$t") under emulation (exit code $tests_rc); full log: artifacts/arm64/tests.log"
