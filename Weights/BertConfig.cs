@@ -167,6 +167,9 @@ public sealed class BertConfig
 
     public static BertConfig Parse(ReadOnlyMemory<byte> utf8Json, string sourceName)
     {
+        // JsonDocument leaves string contents unchecked until read (then throws InvalidOperationException).
+        if (!System.Text.Unicode.Utf8.IsValid(utf8Json.Span))
+            throw new ConfigException($"{sourceName}: not valid UTF-8 (so not valid JSON)");
         JsonDocument doc;
         try
         {

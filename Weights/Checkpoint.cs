@@ -64,13 +64,13 @@ public sealed class Checkpoint : IDisposable
                 var f = SafeTensorsFile.Open(single);
                 files.Add(f);
                 foreach (TensorInfo t in f.Tensors) tensors.Add(t.Name, (f, t));
-                RequireStoredLayers(config, tensors.Keys, single);
+                RequireConfigFitsTensors(config, tensors, single);
                 return new Checkpoint(dir, config, files, tensors, sharded: false);
             }
             if (File.Exists(index))
             {
                 OpenShards(ShardIndex.Load(index), dir, files, tensors);
-                RequireStoredLayers(config, tensors.Keys, index);
+                RequireConfigFitsTensors(config, tensors, index);
                 return new Checkpoint(dir, config, files, tensors, sharded: true);
             }
             string hint = File.Exists(Path.Combine(dir, "pytorch_model.bin")) || File.Exists(Path.Combine(dir, "pytorch_model.bin.index.json"))
@@ -85,25 +85,45 @@ public sealed class Checkpoint : IDisposable
     }
 
     /// <summary>
-    /// num_hidden_layers must not exceed the encoder layers stored ("encoder.layer.{i}." with or without "bert."):
-    /// checked here, before a loader sizes anything by it, so 2147483647 is an error naming the field, not an
-    /// out-of-memory abort. Fewer layers than stored is what transformers runs (it ignores the rest), so that passes.
+    /// The sizes loaders allocate by, checked against the tensors stored before anyone allocates: num_hidden_layers
+    /// must not exceed the encoder layers stored ("encoder.layer.{i}." with or without "bert."), so 2147483647 is an
+    /// error naming the field, not an out-of-memory abort (fewer layers than stored is what transformers runs: it
+    /// ignores the rest); and the embedding tables, when stored, must be [vocab_size | max_position_embeddings |
+    /// type_vocab_size, hidden_size]. A folder with no BertModel tensor at all (a bare safetensors container) is left
+    /// to the loaders, which reject it by its first missing tensor; <see cref="BertConfig.MaxHiddenLayers"/> bounds
+    /// what they size before that.
     /// </summary>
-    private static void RequireStoredLayers(BertConfig config, IEnumerable<string> storedNames, string weightsPath)
+    private static void RequireConfigFitsTensors(BertConfig config, Dictionary<string, (SafeTensorsFile File, TensorInfo Info)> tensors, string weightsPath)
     {
         int layers = 0;
         bool anyBertTensor = false;
-        foreach (string name in storedNames)
+        foreach (string name in tensors.Keys)
         {
             int index = LayerIndex(name);
             if (index >= layers) layers = index + 1;
             anyBertTensor |= IsBertModelTensor(name);
         }
-        // A folder with no BertModel tensor at all is not a model (e.g. a bare safetensors container): loaders reject
-        // it by its first missing tensor, and BertConfig.MaxHiddenLayers bounds what they size before that.
-        if (config.NumHiddenLayers <= layers || !anyBertTensor) return;
-        string stored = layers == 0 ? "no encoder.layer.* tensors" : $"{layers} encoder layer(s), encoder.layer.0 to encoder.layer.{layers - 1}";
-        throw new ConfigException($"{config.SourceName}: num_hidden_layers {config.NumHiddenLayers} but {weightsPath} stores {stored}");
+        if (!anyBertTensor) return;
+        if (config.NumHiddenLayers > layers)
+        {
+            string stored = layers == 0 ? "no encoder.layer.* tensors" : $"{layers} encoder layer(s), encoder.layer.0 to encoder.layer.{layers - 1}";
+            throw new ConfigException($"{config.SourceName}: num_hidden_layers {config.NumHiddenLayers} but {weightsPath} stores {stored}");
+        }
+        RequireTable(config, tensors, BertParameterNames.WordEmbeddings, "vocab_size", config.VocabSize);
+        RequireTable(config, tensors, BertParameterNames.PositionEmbeddings, "max_position_embeddings", config.MaxPositionEmbeddings);
+        RequireTable(config, tensors, BertParameterNames.TokenTypeEmbeddings, "type_vocab_size", config.TypeVocabSize);
+    }
+
+    /// <summary>An embedding table [rows, hidden_size], when stored, must have the rows and width config.json gives.</summary>
+    private static void RequireTable(BertConfig config, Dictionary<string, (SafeTensorsFile File, TensorInfo Info)> tensors,
+        string name, string rowsField, int rows)
+    {
+        if (!tensors.TryGetValue(name, out var entry) && !tensors.TryGetValue(BertParameterNames.BertPrefix + name, out entry)) return;
+        long[] shape = entry.Info.Shape;
+        if (shape.Length == 2 && shape[0] == rows && shape[1] == config.HiddenSize) return;
+        string field = shape.Length == 2 && shape[0] != rows ? $"{rowsField} {rows}" : $"hidden_size {config.HiddenSize}";
+        throw new ConfigException($"{config.SourceName}: {field} does not fit tensor '{entry.Info.Name}' of shape {entry.Info.ShapeString} in {entry.File.Path} " +
+            $"(expected [{rowsField}, hidden_size] = {TensorInfo.FormatShape([rows, config.HiddenSize])})");
     }
 
     /// <summary>"embeddings.…", "encoder.…" or "pooler.…", with or without "bert.".</summary>

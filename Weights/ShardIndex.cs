@@ -25,6 +25,8 @@ internal sealed class ShardIndex
         {
             throw new CheckpointException($"{path}: cannot read: {e.Message}", e);
         }
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+            throw new CheckpointException($"{path}: not valid UTF-8 (so not valid JSON)");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(bytes); }
         catch (JsonException e) { throw new CheckpointException($"{path}: not valid JSON ({e.Message})", e); }
