@@ -8,7 +8,7 @@ using BertSharp.Weights;
 namespace BertSharp.Tests;
 
 /// <summary>
-/// Issue 15: seeded mutants of a tiny checkpoint (<see cref="TinyBertFolder"/>) — config.json fields of every JSON
+/// Issue 15: seeded mutants of a tiny checkpoint (<see cref="MutableTinyCheckpoint"/>) — config.json fields of every JSON
 /// shape, broken config files, safetensors headers (dtypes, shapes, offsets, names, duplicates, lengths, junk),
 /// truncated files and non-finite tensor bytes. Each is loaded with <see cref="BertModel.Load(string)"/> and run once.
 /// Invariant for every mutant: a one-line ConfigException / CheckpointException / BertInputException whose message
@@ -28,7 +28,7 @@ public class WeightsCheckpointMutationTests
     /// <param name="Fragment">text a rejection's message must contain, when known</param>
     private sealed record Mutant(string Class, string Name, Expect Expect, byte[]? Config, byte[]? Weights = null, string? Fragment = null);
 
-    private static readonly TinyBertFolder Base = TinyBertFolder.Create();
+    private static readonly MutableTinyCheckpoint Base = MutableTinyCheckpoint.Create();
 
     private static readonly BertBatch Batch = BertBatch.FromRows(
         [new[] { 2, 31, 5, 6, 7, 3 }, new[] { 2, 10, 3, 11, 12, 3 }],
@@ -71,18 +71,18 @@ public class WeightsCheckpointMutationTests
         IsIntLiteral(raw ?? "", out long v);
         switch (field)
         {
-            case "vocab_size": return isInt && v == TinyBertFolder.Vocab ? Expect.Accept : Expect.Reject;
-            case "hidden_size": return isInt && v == TinyBertFolder.Hidden ? Expect.Accept : Expect.Reject;
-            case "intermediate_size": return isInt && v == TinyBertFolder.Intermediate ? Expect.Accept : Expect.Reject;
-            case "max_position_embeddings": return isInt && v == TinyBertFolder.Positions ? Expect.Accept : Expect.Reject;
-            case "type_vocab_size": return removed || isInt && v == TinyBertFolder.Types ? Expect.Accept : Expect.Reject;
+            case "vocab_size": return isInt && v == MutableTinyCheckpoint.Vocab ? Expect.Accept : Expect.Reject;
+            case "hidden_size": return isInt && v == MutableTinyCheckpoint.Hidden ? Expect.Accept : Expect.Reject;
+            case "intermediate_size": return isInt && v == MutableTinyCheckpoint.Intermediate ? Expect.Accept : Expect.Reject;
+            case "max_position_embeddings": return isInt && v == MutableTinyCheckpoint.Positions ? Expect.Accept : Expect.Reject;
+            case "type_vocab_size": return removed || isInt && v == MutableTinyCheckpoint.Types ? Expect.Accept : Expect.Reject;
             case "num_hidden_layers": return isInt && v is 1 or 2 ? Expect.Accept : Expect.Reject;
             case "num_attention_heads": return isInt && v is 1 or 2 or 4 or 8 ? Expect.Accept : Expect.Reject;
             case "layer_norm_eps":
                 return removed || IsNumber(raw!, out double eps) && eps > 0 && float.IsNormal((float)eps) ? Expect.Accept : Expect.Reject;
             case "hidden_act": return removed || raw is "\"gelu\"" or "\"relu\"" ? Expect.Accept : Expect.Reject;
             case "position_embedding_type": return removed || raw == "\"absolute\"" ? Expect.Accept : Expect.Reject;
-            case "pad_token_id": return removed || raw == "null" || isInt && v >= 0 && v < TinyBertFolder.Vocab ? Expect.Accept : Expect.Reject;
+            case "pad_token_id": return removed || raw == "null" || isInt && v >= 0 && v < MutableTinyCheckpoint.Vocab ? Expect.Accept : Expect.Reject;
             case "tie_word_embeddings": return removed || raw is "true" or "false" ? Expect.Accept : Expect.Reject;
             case "is_decoder": return removed || raw is "false" or "null" ? Expect.Accept : Expect.Reject;
             case "model_type": return removed || raw is "\"bert\"" or "null" ? Expect.Accept : Expect.Reject;
@@ -145,7 +145,7 @@ public class WeightsCheckpointMutationTests
     // ---------- model.safetensors ----------
 
     private static byte[] Weights(JsonObject header, byte[]? data = null) =>
-        TinyBertFolder.SafeTensorsBytes(header.ToJsonString(), data ?? Base.Data());
+        MutableTinyCheckpoint.SafeTensorsBytes(header.ToJsonString(), data ?? Base.Data());
 
     private static IEnumerable<Mutant> HeaderMutants(Random rng)
     {
@@ -204,7 +204,7 @@ public class WeightsCheckpointMutationTests
             f.Tensors.RemoveAll(x => x.Name == t.Name);
             bool poolerWeight = t.Name == "pooler.dense.weight";   // no pooler.dense.weight = a checkpoint without pooler
             yield return new Mutant("header entries", $"{t.Name} removed", poolerWeight ? Expect.Accept : Expect.Reject, null,
-                TinyBertFolder.SafeTensorsBytes(f.Header().ToJsonString(), f.Data()), poolerWeight ? null : t.Name);
+                MutableTinyCheckpoint.SafeTensorsBytes(f.Header().ToJsonString(), f.Data()), poolerWeight ? null : t.Name);
         }
         for (int k = 0; k < 4; k++)
         {
@@ -231,7 +231,7 @@ public class WeightsCheckpointMutationTests
                 f.Tensors.First(x => x.Name == t.Name).Name = newName;
                 if (newName == t.Name) continue;
                 yield return new Mutant("header names", $"{t.Name} renamed {Short(newName)}", expect, null,
-                    TinyBertFolder.SafeTensorsBytes(f.Header().ToJsonString(), f.Data()));
+                    MutableTinyCheckpoint.SafeTensorsBytes(f.Header().ToJsonString(), f.Data()));
             }
         }
 
@@ -243,7 +243,7 @@ public class WeightsCheckpointMutationTests
             string entry = $"\"{t.Name}\":" + Base.Header()[t.Name]!.ToJsonString();
             string twice = json.Replace(entry, entry + "," + entry);
             yield return new Mutant("header names", $"{t.Name} listed twice", Expect.Reject,
-                null, TinyBertFolder.SafeTensorsBytes(twice, Base.Data()), "twice");
+                null, MutableTinyCheckpoint.SafeTensorsBytes(twice, Base.Data()), "twice");
         }
 
         // Extra entries.
@@ -275,11 +275,11 @@ public class WeightsCheckpointMutationTests
         // Whole header: not an object, junk, cut, bytes changed, padded.
         string headerJson = Base.Header().ToJsonString();
         foreach (string j in new[] { "[]", "5", "null", "\"x\"", "{", "{}", "{\"a\":}", "{\"a\":1", new string('[', 100) + new string(']', 100) })
-            yield return new Mutant("header junk", $"header {Short(j)}", Expect.Reject, null, TinyBertFolder.SafeTensorsBytes(j, Base.Data()));
+            yield return new Mutant("header junk", $"header {Short(j)}", Expect.Reject, null, MutableTinyCheckpoint.SafeTensorsBytes(j, Base.Data()));
         for (int k = 0; k < 10; k++)
         {
             int cut = rng.Next(1, headerJson.Length - 1);
-            yield return new Mutant("header junk", $"header cut at {cut}", Expect.Reject, null, TinyBertFolder.SafeTensorsBytes(headerJson[..cut], Base.Data()));
+            yield return new Mutant("header junk", $"header cut at {cut}", Expect.Reject, null, MutableTinyCheckpoint.SafeTensorsBytes(headerJson[..cut], Base.Data()));
         }
         for (int k = 0; k < 30; k++)
         {
@@ -294,7 +294,7 @@ public class WeightsCheckpointMutationTests
             yield return new Mutant("header junk", $"header byte {at} 0x{was:X2} -> 0x{h[at]:X2}", Expect.Either, null, bytes);
         }
         yield return new Mutant("header junk", "header padded with spaces (as safetensors writes it)", Expect.Accept, null,
-            TinyBertFolder.SafeTensorsBytes(headerJson + "       ", Base.Data()));
+            MutableTinyCheckpoint.SafeTensorsBytes(headerJson + "       ", Base.Data()));
         {
             byte[] h = Encoding.UTF8.GetBytes(headerJson);
             h[headerJson.IndexOf("word", StringComparison.Ordinal)] = 0xFF;
@@ -307,12 +307,12 @@ public class WeightsCheckpointMutationTests
         // The 8-byte header length.
         ulong len = (ulong)Encoding.UTF8.GetByteCount(headerJson);
         foreach (ulong l in new[] { len + 1, len - 1, 0UL, 1UL, 7UL, len + (ulong)end, len + (ulong)end + 1, 1UL << 40, ulong.MaxValue, (ulong)long.MaxValue })
-            yield return new Mutant("header length", $"header length {l}", Expect.Reject, null, TinyBertFolder.SafeTensorsBytes(headerJson, Base.Data(), l), "header");
+            yield return new Mutant("header length", $"header length {l}", Expect.Reject, null, MutableTinyCheckpoint.SafeTensorsBytes(headerJson, Base.Data(), l), "header");
     }
 
     private static IEnumerable<Mutant> FileMutants(Random rng)
     {
-        byte[] good = TinyBertFolder.SafeTensorsBytes(Base.Header().ToJsonString(), Base.Data());
+        byte[] good = MutableTinyCheckpoint.SafeTensorsBytes(Base.Header().ToJsonString(), Base.Data());
         foreach (int cut in new[] { 0, 1, 7, 8, 9 }.Concat(Enumerable.Range(0, 15).Select(_ => rng.Next(10, good.Length))))
             yield return new Mutant("file length", $"truncated to {cut} bytes", Expect.Reject, null, good[..cut], "model.safetensors");
         foreach (int extra in new[] { 1, 4, 100 })
@@ -331,7 +331,7 @@ public class WeightsCheckpointMutationTests
             float value = bad[k % bad.Length];
             System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(t.Data.AsSpan(4 * element), value);
             yield return new Mutant("tensor bytes", $"{t.Name}[{element}] = {value}", Expect.Reject, null,
-                TinyBertFolder.SafeTensorsBytes(f.Header().ToJsonString(), f.Data()), $"tensor '{t.Name}' holds");
+                MutableTinyCheckpoint.SafeTensorsBytes(f.Header().ToJsonString(), f.Data()), $"tensor '{t.Name}' holds");
         }
         for (int k = 0; k < 20; k++)
         {
@@ -342,7 +342,7 @@ public class WeightsCheckpointMutationTests
             float value = (float)(rng.NextDouble() * 6 - 3);
             System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(t.Data.AsSpan(4 * element), value);
             yield return new Mutant("tensor bytes", $"{t.Name}[{element}] = {value} (finite)", Expect.Accept, null,
-                TinyBertFolder.SafeTensorsBytes(f.Header().ToJsonString(), f.Data()));
+                MutableTinyCheckpoint.SafeTensorsBytes(f.Header().ToJsonString(), f.Data()));
         }
     }
 

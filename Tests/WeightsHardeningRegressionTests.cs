@@ -17,7 +17,7 @@ public class WeightsHardeningRegressionTests
     /// <summary>The tiny checkpoint with config.json field <paramref name="field"/> written as <paramref name="raw"/> JSON.</summary>
     private void WriteWithConfigField(string field, string raw)
     {
-        TinyBertFolder f = TinyBertFolder.Create();
+        MutableTinyCheckpoint f = MutableTinyCheckpoint.Create();
         f.Write(_dir);
         string json = File.ReadAllText(ConfigPath);
         string current = $"\"{field}\":{f.Config[field]!.ToJsonString()}";
@@ -56,9 +56,9 @@ public class WeightsHardeningRegressionTests
     [TestCase(float.NegativeInfinity, "-Infinity")]
     public void NonFiniteWeightIsRejectedAtLoadNamingTheTensor(float value, string written)
     {
-        TinyBertFolder f = TinyBertFolder.Create();
+        MutableTinyCheckpoint f = MutableTinyCheckpoint.Create();
         var t = f.Tensors.First(x => x.Name == "encoder.layer.1.intermediate.dense.weight");
-        System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(t.Data.AsSpan(4 * (2 * TinyBertFolder.Hidden + 5)), value);
+        System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(t.Data.AsSpan(4 * (2 * MutableTinyCheckpoint.Hidden + 5)), value);
         f.Write(_dir);
         var e = Assert.Throws<CheckpointException>(() => BertModel.Load(_dir))!;
         Assert.That(e.Message, Does.StartWith($"{Path.Combine(_dir, "model.safetensors")}: tensor 'encoder.layer.1.intermediate.dense.weight' holds {written} at index [2,5]"));
@@ -129,7 +129,7 @@ public class WeightsHardeningRegressionTests
     [TestCase("num_hidden_layers", "transformers cannot build the model with a None size")]
     public void NullWhereTransformersWouldFailOrComputeOtherwiseIsRejectedByName(string field, string why)
     {
-        TinyBertFolder f = TinyBertFolder.Create();
+        MutableTinyCheckpoint f = MutableTinyCheckpoint.Create();
         if (!f.Config.ContainsKey(field)) f.Config[field] = true;   // tie_word_embeddings: add it, then null it
         f.Write(_dir);
         string json = File.ReadAllText(ConfigPath);
@@ -162,7 +162,7 @@ public class WeightsHardeningRegressionTests
     [Test]
     public void ControlCharactersInTensorNamesNeverBreakTheMessageLine()
     {
-        TinyBertFolder f = TinyBertFolder.Create();
+        MutableTinyCheckpoint f = MutableTinyCheckpoint.Create();
         f.Tensors.First(x => x.Name == "pooler.dense.bias").Name = "pooler.dense.bias\n\u0085x";
         f.Write(_dir);
         var e = Assert.Throws<CheckpointException>(() => BertModel.Load(_dir))!;
@@ -174,7 +174,7 @@ public class WeightsHardeningRegressionTests
     [Test]
     public void InvalidUtf8InConfigIsAConfigError()
     {
-        TinyBertFolder.Create().Write(_dir);
+        MutableTinyCheckpoint.Create().Write(_dir);
         byte[] bytes = File.ReadAllBytes(ConfigPath);
         bytes[Array.IndexOf(bytes, (byte)'g')] = 0xC3;
         File.WriteAllBytes(ConfigPath, bytes);

@@ -10,7 +10,7 @@ namespace BertSharp.Tests;
 /// Sizes: hidden 8, 2 heads, 2 layers, intermediate 16, vocab 40, 16 positions, 2 token types, with pooler.
 /// Weights are seeded random N(0, 0.2²); LayerNorm weights are near 1.
 /// </summary>
-internal sealed class TinyBertFolder
+internal sealed class MutableTinyCheckpoint
 {
     public const int Hidden = 8, Heads = 2, Layers = 2, Intermediate = 16, Vocab = 40, Positions = 16, Types = 2;
 
@@ -25,9 +25,9 @@ internal sealed class TinyBertFolder
     public JsonObject Config { get; private set; } = new();
     public List<Tensor> Tensors { get; } = new();
 
-    public static TinyBertFolder Create(int seed = 15)
+    public static MutableTinyCheckpoint Create(int seed = 15)
     {
-        var f = new TinyBertFolder();
+        var f = new MutableTinyCheckpoint();
         f.Config = new JsonObject
         {
             ["architectures"] = new JsonArray("BertModel"),
@@ -138,9 +138,9 @@ internal sealed class TinyBertFolder
         foreach (string w in new[] { "hello", "world", "the", "dog", "cat", ".", ",", "!", "?" }) yield return w;
     }
 
-    public TinyBertFolder Clone()
+    public MutableTinyCheckpoint Clone()
     {
-        var f = new TinyBertFolder { Config = (JsonObject)Config.DeepClone() };
+        var f = new MutableTinyCheckpoint { Config = (JsonObject)Config.DeepClone() };
         foreach (Tensor t in Tensors) f.Tensors.Add(new Tensor(t.Name, t.DType, (long[])t.Shape.Clone(), (byte[])t.Data.Clone()));
         return f;
     }
