@@ -50,6 +50,7 @@ public static class EmbedCommand
         var batch = new List<string>(batchSize);
         foreach (var (line, obj) in JsonLines.Read(stdin))
         {
+            JsonLines.RejectField(obj, "text_pair", line, SingleTexts);
             batch.Add(JsonLines.RequireString(obj, "text", line));
             if (batch.Count == batchSize) { Write(embedder.Embed(batch), stdout); batch.Clear(); }
         }
@@ -141,6 +142,9 @@ public static class EmbedCommand
             }
         }
     }
+
+    /// <summary>Why a "text_pair" is refused: a sentence embedding is of one text (sentence-transformers has no pairs).</summary>
+    internal const string SingleTexts = "embed encodes each text on its own (a sentence embedding has no text pair); embed the texts separately";
 
     /// <summary>The sidecar listing the input line number of each output row (written with --skip-bad-lines).</summary>
     public static string LinesSidecar(string outputPath) => outputPath + ".lines.txt";
