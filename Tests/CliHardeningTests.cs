@@ -224,4 +224,29 @@ public class CliHardeningTests
         AssertOneLineError(err, "bertsharp embed: error: ", "tensor 'encoder.layer.0.output.dense.weight' holds Infinity at index [0,3]");
         Assert.That(File.Exists(output), Is.False);
     }
+
+    [Test]
+    public void EmbeddingThatOverflowsToNaNIsAnErrorNamingTheLine()
+    {
+        // Finite weights, but "hello" (id 31) embeds at 3e38 per dimension: LayerNorm's sums overflow float32.
+        MutableTinyCheckpoint f = MutableTinyCheckpoint.Create();
+        var words = f.Tensors.First(x => x.Name == "embeddings.word_embeddings.weight");
+        for (int d = 0; d < MutableTinyCheckpoint.Hidden; d++)
+            System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(words.Data.AsSpan(4 * (31 * MutableTinyCheckpoint.Hidden + d)), 3e38f);
+        string model = Path.Combine(_dir, "overflow");
+        f.Write(model);
+        const string input = "{\"text\": \"world\"}\n\n{\"text\": \"hello\"}\n";
+        var (code, stdout, err) = Run(input, "embed", "--model", model);
+        Assert.That(code, Is.EqualTo(1), err);
+        Assert.That(stdout, Is.Empty, "the batch holding the bad vector is not written");
+        AssertOneLineError(err, "bertsharp embed: error: stdin line 3: the embedding has NaN at dimension 0");
+
+        string file = Path.Combine(_dir, "in.jsonl");
+        File.WriteAllText(file, input);
+        string output = Path.Combine(_dir, "v.npy");
+        (code, _, err) = Run("", "embed", "--model", model, "--input", file, "--output", output);
+        Assert.That(code, Is.EqualTo(1), err);
+        AssertOneLineError(err, $"{file} line 3: the embedding has NaN");
+        Assert.That(File.Exists(output), Is.False);
+    }
 }
