@@ -20,6 +20,8 @@ internal sealed class MutableTinyCheckpoint
         public string DType { get; set; } = dtype;
         public long[] Shape { get; set; } = shape;
         public byte[] Data { get; set; } = data;
+
+        public Tensor Clone() => new(Name, DType, (long[])Shape.Clone(), (byte[])Data.Clone());
     }
 
     public JsonObject Config { get; private set; } = new();

@@ -26,7 +26,9 @@ public class WeightsCheckpointMutationTests
     /// <param name="Config">config.json text (null: the base config)</param>
     /// <param name="Weights">model.safetensors bytes (null: the base file)</param>
     /// <param name="Fragment">text a rejection's message must contain, when known</param>
-    private sealed record Mutant(string Class, string Name, Expect Expect, byte[]? Config, byte[]? Weights = null, string? Fragment = null);
+    /// <param name="Shards">when set: no model.safetensors, these files instead (model.safetensors.index.json and shards)</param>
+    private sealed record Mutant(string Class, string Name, Expect Expect, byte[]? Config, byte[]? Weights = null, string? Fragment = null,
+        Dictionary<string, byte[]>? Shards = null);
 
     private static readonly MutableTinyCheckpoint Base = MutableTinyCheckpoint.Create();
 
@@ -139,7 +141,8 @@ public class WeightsCheckpointMutationTests
         yield return new Mutant("config file", "duplicate key, last valid", Expect.Accept, ConfigText(dup));
         var dup2 = ConfigPairs(); dup2.Add(("hidden_size", "99"));
         yield return new Mutant("config file", "duplicate key, last invalid", Expect.Reject, ConfigText(dup2));
-        yield return new Mutant("config file", "UTF-8 BOM", Expect.Either, [0xEF, 0xBB, 0xBF, .. good]);
+        // transformers reads config.json as UTF-8 text and json.loads refuses a leading BOM ("Unexpected UTF-8 BOM").
+        yield return new Mutant("config file", "UTF-8 BOM", Expect.Reject, [0xEF, 0xBB, 0xBF, .. good], null, "config.json");
     }
 
     // ---------- model.safetensors ----------
@@ -346,10 +349,80 @@ public class WeightsCheckpointMutationTests
         }
     }
 
+    /// <summary>The checkpoint split in two shards (embeddings + layer 0, the rest) with its index, then the index broken.</summary>
+    private static IEnumerable<Mutant> ShardIndexMutants()
+    {
+        const string indexName = "model.safetensors.index.json", s1 = "model-00001-of-00002.safetensors", s2 = "model-00002-of-00002.safetensors";
+        MutableTinyCheckpoint first = Base.Clone(), second = Base.Clone();
+        first.Tensors.RemoveAll(t => !(t.Name.StartsWith("embeddings.", StringComparison.Ordinal) || t.Name.StartsWith("encoder.layer.0.", StringComparison.Ordinal)));
+        second.Tensors.RemoveAll(t => first.Tensors.Any(f => f.Name == t.Name));
+        byte[] Shard(MutableTinyCheckpoint part) => MutableTinyCheckpoint.SafeTensorsBytes(part.Header().ToJsonString(), part.Data());
+        JsonObject Map()
+        {
+            var map = new JsonObject();
+            foreach (var t in first.Tensors) map[t.Name] = s1;
+            foreach (var t in second.Tensors) map[t.Name] = s2;
+            return new JsonObject { ["metadata"] = new JsonObject { ["total_size"] = Base.Data().Length }, ["weight_map"] = map };
+        }
+        Mutant Make(string name, Expect expect, byte[] index, string? fragment = null, byte[]? shard2 = null) =>
+            new("shard index", name, expect, null, null, fragment, new() { [indexName] = index, [s1] = Shard(first), [s2] = shard2 ?? Shard(second) });
+        byte[] Json(JsonNode n) => Encoding.UTF8.GetBytes(n.ToJsonString());
+
+        yield return Make("valid", Expect.Accept, Json(Map()));
+        string any = second.Tensors[0].Name;
+        foreach (var (value, expect, fragment) in new (string, Expect, string?)[]
+        {
+            ("\"model-00003-of-00002.safetensors\"", Expect.Reject, "not found"), ("\"../model.safetensors\"", Expect.Reject, "plain file name"),
+            ("\"\"", Expect.Reject, "plain file name"), ("5", Expect.Reject, "must be a file name string"), ("null", Expect.Reject, "must be a file name string"),
+            ("\"sub/x.safetensors\"", Expect.Reject, "plain file name"), ($"\"{s1}\"", Expect.Reject, "does not contain it"),
+        })
+        {
+            JsonObject idx = Map();
+            idx["weight_map"]![any] = JsonNode.Parse(value);
+            yield return Make($"weight_map['{any}'] = {Short(value)}", expect, Json(idx), fragment);
+        }
+        {
+            JsonObject idx = Map();
+            idx["weight_map"]!.AsObject().Remove(any);
+            yield return Make("a stored tensor missing from weight_map", Expect.Either, Json(idx));
+            idx = Map();
+            idx["weight_map"]!["ghost.weight"] = s2;
+            yield return Make("weight_map names a tensor no shard holds", Expect.Reject, Json(idx), "ghost.weight");
+            idx = Map();
+            idx.Remove("weight_map");
+            yield return Make("no weight_map", Expect.Reject, Json(idx), "weight_map");
+            idx = Map();
+            idx["weight_map"] = new JsonObject();
+            yield return Make("empty weight_map", Expect.Reject, Json(idx), "weight_map");
+            idx = Map();
+            idx["weight_map"] = new JsonArray(1, 2);
+            yield return Make("weight_map an array", Expect.Reject, Json(idx), "weight_map");
+            idx = Map();
+            idx["metadata"] = JsonNode.Parse("[]");
+            yield return Make("metadata an array", Expect.Either, Json(idx));
+        }
+        string valid = Map().ToJsonString();
+        string dupEntry = $"\"{any}\":\"{s2}\"";
+        yield return Make("weight_map lists a tensor twice", Expect.Reject, Encoding.UTF8.GetBytes(valid.Replace(dupEntry, dupEntry + "," + dupEntry)), "twice");
+        foreach (string junk in new[] { "", "{", "[]", "5", "{\"weight_map\": {\"a\": \"b\",}}" })
+            yield return Make($"index {Short(junk)}", Expect.Reject, Encoding.UTF8.GetBytes(junk), indexName);
+        byte[] bad = Json(Map());
+        bad[Array.IndexOf(bad, (byte)'e', 20)] = 0xFF;
+        yield return Make("index with invalid UTF-8", Expect.Reject, bad, "UTF-8");
+        // A tensor stored in both shards.
+        MutableTinyCheckpoint both = second.Clone();
+        both.Tensors.Insert(0, first.Tensors[0].Clone());
+        yield return Make("a tensor in both shards", Expect.Reject, Json(Map()), "also stored", Shard(both));
+        // A shard cut short.
+        byte[] cut = Shard(second);
+        yield return Make("second shard truncated", Expect.Reject, Json(Map()), s2, cut[..(cut.Length - 5)]);
+    }
+
     private static List<Mutant> AllMutants()
     {
         var rng = new Random(Seed);
-        return [.. ConfigFieldMutants(), .. ConfigFileMutants(rng), .. HeaderMutants(rng), .. FileMutants(rng), .. TensorByteMutants(rng)];
+        return [.. ConfigFieldMutants(), .. ConfigFileMutants(rng), .. HeaderMutants(rng), .. FileMutants(rng), .. TensorByteMutants(rng),
+            .. ShardIndexMutants()];
     }
 
     private static string Short(string s)
@@ -396,6 +469,11 @@ public class WeightsCheckpointMutationTests
                 Base.Write(dir);
                 if (mutant.Config is not null) File.WriteAllBytes(Path.Combine(dir, "config.json"), mutant.Config);
                 if (mutant.Weights is not null) File.WriteAllBytes(Path.Combine(dir, "model.safetensors"), mutant.Weights);
+                if (mutant.Shards is not null)
+                {
+                    File.Delete(Path.Combine(dir, "model.safetensors"));
+                    foreach (var (name, bytes) in mutant.Shards) File.WriteAllBytes(Path.Combine(dir, name), bytes);
+                }
 
                 long before = GC.GetTotalAllocatedBytes(precise: false);
                 Exception? error;
