@@ -12,7 +12,8 @@ public readonly record struct CorpusLine(int Line, string? Text, string? Error)
 }
 
 /// <summary>
-/// Reads a JSON Lines corpus ({"text": ...} per line, other fields ignored) one line at a time, for
+/// Reads a JSON Lines corpus ({"text": ...} per line; other fields ignored, except a non-null "text_pair", which is
+/// refused rather than silently dropped) one line at a time, for
 /// <see cref="StreamingEmbedder"/>. Blank lines are not records; every other line is a record, good or bad, so
 /// embedding rows and corpus rows (`bertsharp embed --input`, `bertsharp search --corpus`) are counted by the same rule.
 /// </summary>
@@ -39,7 +40,12 @@ public static class CorpusReader
             if (root.ValueKind != JsonValueKind.Object) return new(lineNumber, null, "expected a JSON object {\"text\": ...}");
             if (!root.TryGetProperty("text", out JsonElement text)) return new(lineNumber, null, "no \"text\" field");
             if (text.ValueKind != JsonValueKind.String) return new(lineNumber, null, "field \"text\" must be a string");
+            if (root.TryGetProperty("text_pair", out JsonElement pair) && pair.ValueKind != JsonValueKind.Null) return new(lineNumber, null, "field \"text_pair\" is not supported: each line is one text");
             return new(lineNumber, text.GetString()!, null);
+        }
+        catch (InvalidOperationException)
+        {
+            return new(lineNumber, null, "field \"text\" holds a lone surrogate escape (\\uD800–\\uDFFF without its pair), which is not Unicode text");
         }
         catch (JsonException e)
         {

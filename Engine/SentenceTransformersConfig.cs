@@ -79,7 +79,11 @@ public sealed class SentenceTransformersConfig
 
     private static JsonDocument Parse(string path)
     {
-        try { return JsonDocument.Parse(File.ReadAllBytes(path)); }
+        byte[] bytes = File.ReadAllBytes(path);
+        // JsonDocument leaves string contents unchecked until read (then throws InvalidOperationException).
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+            throw new BertSharp.Weights.ConfigException($"{path}: not valid UTF-8 (so not valid JSON)");
+        try { return JsonDocument.Parse(bytes); }
         catch (JsonException e) { throw new BertSharp.Weights.ConfigException($"{path}: not valid JSON ({e.Message})"); }
     }
 }

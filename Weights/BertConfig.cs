@@ -7,10 +7,17 @@ namespace BertSharp.Weights;
 /// The parts of a Hugging Face config.json that decide a BERT model's shapes and behaviour. Immutable and validated:
 /// anything we cannot run exactly (relative position embeddings, an unknown activation, heads that don't divide the
 /// hidden size) is a <see cref="ConfigException"/> naming the file and the field. Missing fields take transformers'
-/// BertConfig defaults (bert-base sizes).
+/// BertConfig defaults (bert-base sizes); a null or float (32.0) size, and a null where transformers would compute
+/// something else (position_embedding_type, layer_norm_eps, hidden_act, tie_word_embeddings), is rejected by name.
 /// </summary>
 public sealed class BertConfig
 {
+    /// <summary>
+    /// Sanity limit on num_hidden_layers (BERT-family encoders have at most a few dozen): loaders size per-layer lists
+    /// by it before the checkpoint can contradict it. <see cref="Checkpoint.Open"/> also checks it against the layers stored.
+    /// </summary>
+    public const int MaxHiddenLayers = 10_000;
+
     public string SourceName { get; }
     public int HiddenSize { get; }
     public int NumHiddenLayers { get; }
@@ -45,16 +52,21 @@ public sealed class BertConfig
         var r = new FieldReader(root, source);
         ModelType = r.String("model_type", "bert")!;
         if (ModelType != "bert")
-            throw new ConfigException($"{source}: model_type \"{ModelType}\" is not supported (expected \"bert\")");
+            throw new ConfigException($"{source}: model_type \"{ErrorText.Shorten(ModelType)}\" is not supported (expected \"bert\")");
 
-        VocabSize = r.Int("vocab_size", 30522);
-        HiddenSize = r.Int("hidden_size", 768);
-        NumHiddenLayers = r.Int("num_hidden_layers", 12);
-        NumAttentionHeads = r.Int("num_attention_heads", 12);
-        IntermediateSize = r.Int("intermediate_size", 3072);
-        MaxPositionEmbeddings = r.Int("max_position_embeddings", 512);
-        TypeVocabSize = r.Int("type_vocab_size", 2);
+        // transformers passes every field of config.json to the module constructors as it is: a null size or a float
+        // one (32.0) makes torch fail, so those are rejected; nulls that transformers would silently run differently
+        // (no position embeddings, no tied decoder) are rejected too rather than run with our defaults.
+        VocabSize = r.Size("vocab_size", 30522);
+        HiddenSize = r.Size("hidden_size", 768);
+        NumHiddenLayers = r.Size("num_hidden_layers", 12);
+        NumAttentionHeads = r.Size("num_attention_heads", 12);
+        IntermediateSize = r.Size("intermediate_size", 3072);
+        MaxPositionEmbeddings = r.Size("max_position_embeddings", 512);
+        TypeVocabSize = r.Size("type_vocab_size", 2);
+        // pad_token_id only sets the embedding's padding_idx (training); null is None there, the same at inference.
         PadTokenId = r.Int("pad_token_id", 0);
+        r.RejectNull("layer_norm_eps", "torch's LayerNorm cannot run with eps None");
         double eps = r.Double("layer_norm_eps", 1e-12);
 
         RequirePositive("vocab_size", VocabSize);
@@ -64,6 +76,8 @@ public sealed class BertConfig
         RequirePositive("intermediate_size", IntermediateSize);
         RequirePositive("max_position_embeddings", MaxPositionEmbeddings);
         RequirePositive("type_vocab_size", TypeVocabSize);
+        if (NumHiddenLayers > MaxHiddenLayers)
+            throw new ConfigException($"{source}: num_hidden_layers {NumHiddenLayers} is beyond the sanity limit of {MaxHiddenLayers} layers");
         if (HiddenSize % NumAttentionHeads != 0)
             throw new ConfigException($"{source}: hidden_size {HiddenSize} is not a multiple of num_attention_heads {NumAttentionHeads}");
         if (PadTokenId < 0 || PadTokenId >= VocabSize)
@@ -71,27 +85,38 @@ public sealed class BertConfig
         if (!(eps > 0) || !double.IsFinite(eps) || !float.IsNormal((float)eps))
             throw new ConfigException($"{source}: layer_norm_eps {eps.ToString(CultureInfo.InvariantCulture)} must be a positive float32 number");
         LayerNormEps = (float)eps;
+        // Every weight matrix is one float array: sizes whose product cannot be one are refused before any allocation.
+        RequireArraySize("vocab_size", VocabSize, "hidden_size", HiddenSize, 1);
+        RequireArraySize("max_position_embeddings", MaxPositionEmbeddings, "hidden_size", HiddenSize, 1);
+        RequireArraySize("type_vocab_size", TypeVocabSize, "hidden_size", HiddenSize, 1);
+        RequireArraySize("intermediate_size", IntermediateSize, "hidden_size", HiddenSize, 1);
+        RequireArraySize("hidden_size", HiddenSize, "hidden_size", HiddenSize, 3);
 
+        r.RejectNull("hidden_act", "transformers would call None as the activation and fail");
         string act = r.String("hidden_act", "gelu")!;
         if (!HiddenActivations.TryParse(act, out HiddenActivation hiddenAct))
-            throw new ConfigException($"{source}: hidden_act \"{act}\" is not supported (expected gelu, gelu_new, gelu_pytorch_tanh or relu)");
+            throw new ConfigException($"{source}: hidden_act \"{ErrorText.Shorten(act)}\" is not supported (expected gelu, gelu_new, gelu_pytorch_tanh or relu)");
         HiddenAct = hiddenAct;
 
+        r.RejectNull("position_embedding_type", "transformers then adds no position embeddings at all (it adds them only for \"absolute\"); refusing to run it");
         PositionEmbeddingType = r.String("position_embedding_type", "absolute")!;
         if (PositionEmbeddingType != "absolute")
-            throw new ConfigException($"{source}: position_embedding_type \"{PositionEmbeddingType}\" is not supported (only \"absolute\"); refusing to run it with absolute positions");
+            throw new ConfigException($"{source}: position_embedding_type \"{ErrorText.Shorten(PositionEmbeddingType)}\" is not supported (only \"absolute\"); refusing to run it with absolute positions");
 
         if (r.Bool("is_decoder", false))
             throw new ConfigException($"{source}: is_decoder true is not supported (encoder-only BERT)");
 
         Architectures = r.StringArray("architectures");
+        r.RejectNull("tie_word_embeddings", "transformers then leaves the masked-LM decoder untied from the word embeddings");
         TieWordEmbeddings = r.Bool("tie_word_embeddings", true);
         ProblemType = r.String("problem_type", null);
         if (ProblemType is not (null or "regression" or "single_label_classification" or "multi_label_classification"))
-            throw new ConfigException($"{source}: problem_type \"{ProblemType}\" is not one of regression, single_label_classification, multi_label_classification");
+            throw new ConfigException($"{source}: problem_type \"{ErrorText.Shorten(ProblemType)}\" is not one of regression, single_label_classification, multi_label_classification");
 
         Id2Label = r.Id2Label();
         Label2Id = r.Label2Id();
+        if (Id2Label.Count == 0)
+            r.RejectNull("num_labels", "without id2label transformers would build range(None) labels and fail");
         int? numLabels = r.OptionalInt("num_labels");
         if (numLabels is int n)
         {
@@ -111,6 +136,15 @@ public sealed class BertConfig
     private void RequirePositive(string field, int value)
     {
         if (value <= 0) throw new ConfigException($"{SourceName}: {field} must be a positive integer, found {value}");
+    }
+
+    /// <summary>factor × a × b elements must fit one .NET array.</summary>
+    private void RequireArraySize(string fieldA, int a, string fieldB, int b, int factor)
+    {
+        long n = (long)factor * a * b;
+        if (n <= Array.MaxLength) return;
+        string what = factor == 1 ? $"{fieldA} {a} × {fieldB} {b}" : $"{factor} × {fieldA} {a} × {fieldB} {b}";
+        throw new ConfigException($"{SourceName}: {what} = {n} weights, more than one array can hold ({Array.MaxLength}); sizes this large cannot be loaded");
     }
 
     /// <summary>Reads and validates a config.json file.</summary>
@@ -133,6 +167,9 @@ public sealed class BertConfig
 
     public static BertConfig Parse(ReadOnlyMemory<byte> utf8Json, string sourceName)
     {
+        // JsonDocument leaves string contents unchecked until read (then throws InvalidOperationException).
+        if (!System.Text.Unicode.Utf8.IsValid(utf8Json.Span))
+            throw new ConfigException($"{sourceName}: not valid UTF-8 (so not valid JSON)");
         JsonDocument doc;
         try
         {
@@ -155,13 +192,30 @@ public sealed class BertConfig
         $"vocab {VocabSize}, max_position {MaxPositionEmbeddings}, type_vocab {TypeVocabSize}, act {HiddenActivations.Name(HiddenAct)}, " +
         $"eps {LayerNormEps.ToString("R", CultureInfo.InvariantCulture)}";
 
-    /// <summary>Typed access to config fields; errors name the source and field.</summary>
+    /// <summary>Typed access to config fields; errors name the source and field and describe the value on one line.</summary>
     private readonly struct FieldReader(JsonElement root, string source)
     {
+        /// <summary>True when present and not null (null means "use the default" where transformers does the same).</summary>
         private bool TryGet(string field, out JsonElement value)
         {
             if (root.TryGetProperty(field, out value) && value.ValueKind != JsonValueKind.Null) return true;
             return false;
+        }
+
+        private bool IsNull(string field) => root.TryGetProperty(field, out JsonElement v) && v.ValueKind == JsonValueKind.Null;
+
+        /// <summary>A field that transformers cannot take as None (or would run differently with): null is an error.</summary>
+        public void RejectNull(string field, string why)
+        {
+            if (IsNull(field))
+                throw new ConfigException($"{source}: field \"{field}\" is null: {why}; give a value or leave the field out");
+        }
+
+        /// <summary>A size torch builds a module from: null and floats (even 32.0) make torch fail, so both are errors.</summary>
+        public int Size(string field, int defaultValue)
+        {
+            RejectNull(field, "transformers cannot build the model with a None size");
+            return Int(field, defaultValue);
         }
 
         public int Int(string field, int defaultValue) => OptionalInt(field) ?? defaultValue;
@@ -172,17 +226,27 @@ public sealed class BertConfig
             if (v.ValueKind == JsonValueKind.Number)
             {
                 if (v.TryGetInt32(out int i)) return i;
-                // transformers accepts 768.0; allow integral floats.
-                if (v.TryGetDouble(out double d) && d == Math.Floor(d) && d >= int.MinValue && d <= int.MaxValue) return (int)d;
+                if (v.TryGetInt64(out _) || IsIntegerLiteral(v))
+                    throw new ConfigException($"{source}: field \"{field}\" = {ErrorText.Describe(v)} is out of range (at most {int.MaxValue})");
+                throw new ConfigException($"{source}: field \"{field}\" must be an integer, found {ErrorText.Describe(v)} (transformers would hand torch a float and fail)");
             }
-            throw new ConfigException($"{source}: field \"{field}\" must be an integer, found {v.GetRawText()}");
+            throw new ConfigException($"{source}: field \"{field}\" must be an integer, found {ErrorText.Describe(v)}");
+        }
+
+        /// <summary>Digits only, with an optional minus sign: an integer too large for int64.</summary>
+        private static bool IsIntegerLiteral(JsonElement v)
+        {
+            string raw = v.GetRawText();
+            for (int i = raw.StartsWith('-') ? 1 : 0; i < raw.Length; i++)
+                if (raw[i] is < '0' or > '9') return false;
+            return true;
         }
 
         public double Double(string field, double defaultValue)
         {
             if (!TryGet(field, out JsonElement v)) return defaultValue;
             if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d)) return d;
-            throw new ConfigException($"{source}: field \"{field}\" must be a number, found {v.GetRawText()}");
+            throw new ConfigException($"{source}: field \"{field}\" must be a number, found {ErrorText.Describe(v)}");
         }
 
         public bool Bool(string field, bool defaultValue)
@@ -192,7 +256,7 @@ public sealed class BertConfig
             {
                 JsonValueKind.True => true,
                 JsonValueKind.False => false,
-                _ => throw new ConfigException($"{source}: field \"{field}\" must be true or false, found {v.GetRawText()}"),
+                _ => throw new ConfigException($"{source}: field \"{field}\" must be true or false, found {ErrorText.Describe(v)}"),
             };
         }
 
@@ -200,19 +264,19 @@ public sealed class BertConfig
         {
             if (!TryGet(field, out JsonElement v)) return defaultValue;
             if (v.ValueKind == JsonValueKind.String) return v.GetString();
-            throw new ConfigException($"{source}: field \"{field}\" must be a string, found {v.GetRawText()}");
+            throw new ConfigException($"{source}: field \"{field}\" must be a string, found {ErrorText.Describe(v)}");
         }
 
         public IReadOnlyList<string> StringArray(string field)
         {
             if (!TryGet(field, out JsonElement v)) return Array.Empty<string>();
             if (v.ValueKind != JsonValueKind.Array)
-                throw new ConfigException($"{source}: field \"{field}\" must be an array of strings, found {v.GetRawText()}");
+                throw new ConfigException($"{source}: field \"{field}\" must be an array of strings, found {ErrorText.Describe(v)}");
             var list = new List<string>();
             foreach (JsonElement e in v.EnumerateArray())
             {
                 if (e.ValueKind != JsonValueKind.String)
-                    throw new ConfigException($"{source}: field \"{field}\" must be an array of strings, found element {e.GetRawText()}");
+                    throw new ConfigException($"{source}: field \"{field}\" must be an array of strings, found element {ErrorText.Describe(e)}");
                 list.Add(e.GetString()!);
             }
             return list.AsReadOnly();
@@ -223,13 +287,13 @@ public sealed class BertConfig
             var map = new SortedDictionary<int, string>();
             if (!TryGet("id2label", out JsonElement v)) return map;
             if (v.ValueKind != JsonValueKind.Object)
-                throw new ConfigException($"{source}: field \"id2label\" must be an object, found {v.ValueKind}");
+                throw new ConfigException($"{source}: field \"id2label\" must be an object, found {ErrorText.Describe(v)}");
             foreach (JsonProperty p in v.EnumerateObject())
             {
                 if (!int.TryParse(p.Name, NumberStyles.None, CultureInfo.InvariantCulture, out int id))
-                    throw new ConfigException($"{source}: id2label key \"{p.Name}\" is not a non-negative integer");
+                    throw new ConfigException($"{source}: id2label key \"{ErrorText.Shorten(p.Name)}\" is not a non-negative integer");
                 if (p.Value.ValueKind != JsonValueKind.String)
-                    throw new ConfigException($"{source}: id2label[\"{p.Name}\"] must be a string, found {p.Value.GetRawText()}");
+                    throw new ConfigException($"{source}: id2label[\"{ErrorText.Shorten(p.Name)}\"] must be a string, found {ErrorText.Describe(p.Value)}");
                 if (!map.TryAdd(id, p.Value.GetString()!))
                     throw new ConfigException($"{source}: id2label lists id {id} twice");
             }
@@ -241,11 +305,11 @@ public sealed class BertConfig
             var map = new Dictionary<string, int>(StringComparer.Ordinal);
             if (!TryGet("label2id", out JsonElement v)) return map;
             if (v.ValueKind != JsonValueKind.Object)
-                throw new ConfigException($"{source}: field \"label2id\" must be an object, found {v.ValueKind}");
+                throw new ConfigException($"{source}: field \"label2id\" must be an object, found {ErrorText.Describe(v)}");
             foreach (JsonProperty p in v.EnumerateObject())
             {
                 if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out int id))
-                    throw new ConfigException($"{source}: label2id[\"{p.Name}\"] must be an integer, found {p.Value.GetRawText()}");
+                    throw new ConfigException($"{source}: label2id[\"{ErrorText.Shorten(p.Name)}\"] must be an integer, found {ErrorText.Describe(p.Value)}");
                 map[p.Name] = id;
             }
             return map;

@@ -64,11 +64,13 @@ public sealed class Checkpoint : IDisposable
                 var f = SafeTensorsFile.Open(single);
                 files.Add(f);
                 foreach (TensorInfo t in f.Tensors) tensors.Add(t.Name, (f, t));
+                RequireConfigFitsTensors(config, tensors, single);
                 return new Checkpoint(dir, config, files, tensors, sharded: false);
             }
             if (File.Exists(index))
             {
                 OpenShards(ShardIndex.Load(index), dir, files, tensors);
+                RequireConfigFitsTensors(config, tensors, index);
                 return new Checkpoint(dir, config, files, tensors, sharded: true);
             }
             string hint = File.Exists(Path.Combine(dir, "pytorch_model.bin")) || File.Exists(Path.Combine(dir, "pytorch_model.bin.index.json"))
@@ -80,6 +82,76 @@ public sealed class Checkpoint : IDisposable
             foreach (var f in files) f.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The sizes loaders allocate by, checked against the tensors stored before anyone allocates: num_hidden_layers
+    /// must not exceed the encoder layers stored ("encoder.layer.{i}." with or without "bert."), so 2147483647 is an
+    /// error naming the field, not an out-of-memory abort (fewer layers than stored is what transformers runs: it
+    /// ignores the rest); and the embedding tables, when stored, must be [vocab_size | max_position_embeddings |
+    /// type_vocab_size, hidden_size]. A folder with no BertModel tensor at all (a bare safetensors container) is left
+    /// to the loaders, which reject it by its first missing tensor; <see cref="BertConfig.MaxHiddenLayers"/> bounds
+    /// what they size before that.
+    /// </summary>
+    private static void RequireConfigFitsTensors(BertConfig config, Dictionary<string, (SafeTensorsFile File, TensorInfo Info)> tensors, string weightsPath)
+    {
+        int layers = 0;
+        bool anyBertTensor = false;
+        foreach (string name in tensors.Keys)
+        {
+            int index = LayerIndex(name);
+            if (index >= layers) layers = index + 1;
+            anyBertTensor |= IsBertModelTensor(name);
+        }
+        if (!anyBertTensor) return;
+        if (config.NumHiddenLayers > layers)
+        {
+            string stored = layers == 0 ? "no encoder.layer.* tensors" : $"{layers} encoder layer(s), encoder.layer.0 to encoder.layer.{layers - 1}";
+            throw new ConfigException($"{config.SourceName}: num_hidden_layers {config.NumHiddenLayers} but {weightsPath} stores {stored}");
+        }
+        RequireTable(config, tensors, BertParameterNames.WordEmbeddings, "vocab_size", config.VocabSize);
+        RequireTable(config, tensors, BertParameterNames.PositionEmbeddings, "max_position_embeddings", config.MaxPositionEmbeddings);
+        RequireTable(config, tensors, BertParameterNames.TokenTypeEmbeddings, "type_vocab_size", config.TypeVocabSize);
+    }
+
+    /// <summary>An embedding table [rows, hidden_size], when stored, must have the rows and width config.json gives.</summary>
+    private static void RequireTable(BertConfig config, Dictionary<string, (SafeTensorsFile File, TensorInfo Info)> tensors,
+        string name, string rowsField, int rows)
+    {
+        if (!tensors.TryGetValue(name, out var entry) && !tensors.TryGetValue(BertParameterNames.BertPrefix + name, out entry)) return;
+        long[] shape = entry.Info.Shape;
+        if (shape.Length == 2 && shape[0] == rows && shape[1] == config.HiddenSize) return;
+        string field = shape.Length == 2 && shape[0] != rows ? $"{rowsField} {rows}" : $"hidden_size {config.HiddenSize}";
+        throw new ConfigException($"{config.SourceName}: {field} does not fit tensor '{entry.Info.Name}' of shape {entry.Info.ShapeString} in {entry.File.Path} " +
+            $"(expected [{rowsField}, hidden_size] = {TensorInfo.FormatShape([rows, config.HiddenSize])})");
+    }
+
+    /// <summary>"embeddings.…", "encoder.…" or "pooler.…", with or without "bert.".</summary>
+    private static bool IsBertModelTensor(string name)
+    {
+        ReadOnlySpan<char> s = name;
+        if (s.StartsWith(BertParameterNames.BertPrefix, StringComparison.Ordinal)) s = s[BertParameterNames.BertPrefix.Length..];
+        return s.StartsWith("embeddings.", StringComparison.Ordinal) || s.StartsWith("encoder.", StringComparison.Ordinal) ||
+               s.StartsWith("pooler.", StringComparison.Ordinal);
+    }
+
+    /// <summary>i for "encoder.layer.{i}.…" or "bert.encoder.layer.{i}.…"; -1 otherwise (or when i is not a small integer).</summary>
+    private static int LayerIndex(string name)
+    {
+        const string layer = "encoder.layer.";
+        ReadOnlySpan<char> s = name;
+        if (s.StartsWith(BertParameterNames.BertPrefix, StringComparison.Ordinal)) s = s[BertParameterNames.BertPrefix.Length..];
+        if (!s.StartsWith(layer, StringComparison.Ordinal)) return -1;
+        s = s[layer.Length..];
+        int dot = s.IndexOf('.');
+        if (dot <= 0 || dot > 9) return -1;
+        int index = 0;
+        foreach (char c in s[..dot])
+        {
+            if (c is < '0' or > '9') return -1;
+            index = index * 10 + (c - '0');
+        }
+        return index;
     }
 
     private static void OpenShards(ShardIndex idx, string dir, List<SafeTensorsFile> files,
@@ -192,7 +264,9 @@ public sealed class Checkpoint : IDisposable
         var (file, info) = Find(hfName);
         CheckShape(file, info, expectedShape);
         _consumed.TryAdd(info.Name, 0);
-        return file.ReadFloat32(info.Name);
+        float[] values = file.ReadFloat32(info.Name);
+        RequireFinite(file, info, values);
+        return values;
     }
 
     /// <summary>Reads into <paramref name="destination"/> after checking the shape.</summary>
@@ -202,6 +276,29 @@ public sealed class Checkpoint : IDisposable
         CheckShape(file, info, expectedShape);
         _consumed.TryAdd(info.Name, 0);
         file.ReadFloat32(info, destination);
+        RequireFinite(file, info, destination);
+    }
+
+    /// <summary>Weights must be finite: one NaN or infinity would silently turn every output it reaches into NaN.</summary>
+    private static void RequireFinite(SafeTensorsFile file, TensorInfo info, ReadOnlySpan<float> values)
+    {
+        int bad = NonFiniteValues.IndexOfFirst(values);
+        if (bad < 0) return;
+        string value = values[bad].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        throw new CheckpointException($"{file.Path}: tensor '{info.Name}' holds {value} at {ElementIndex(info.Shape, bad)}; a model with NaN or infinite weights gives NaN outputs, refusing to load it");
+    }
+
+    /// <summary>"[2,5]" for flat element 21 of a [4,8] tensor.</summary>
+    private static string ElementIndex(long[] shape, long flat)
+    {
+        var index = new long[shape.Length];
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            if (shape[d] == 0) break;
+            index[d] = flat % shape[d];
+            flat /= shape[d];
+        }
+        return "index " + TensorInfo.FormatShape(index);
     }
 
     /// <summary>Integer tensor as int64 by canonical name.</summary>

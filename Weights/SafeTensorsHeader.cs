@@ -59,7 +59,7 @@ internal static class SafeTensorsHeader
             foreach (JsonProperty p in doc.RootElement.EnumerateObject())
             {
                 if (!seen.Add(p.Name))
-                    throw new CheckpointException($"{path}: header lists '{p.Name}' twice");
+                    throw new CheckpointException($"{path}: header lists '{ErrorText.Shorten(p.Name)}' twice");
                 if (p.Name == MetadataKey)
                 {
                     ParseMetadata(p.Value, metadata, path);
@@ -93,14 +93,14 @@ internal static class SafeTensorsHeader
         foreach (JsonProperty m in value.EnumerateObject())
         {
             if (m.Value.ValueKind != JsonValueKind.String)
-                throw new CheckpointException($"{path}: {MetadataKey}['{m.Name}'] must be a string, found {m.Value.ValueKind}");
+                throw new CheckpointException($"{path}: {MetadataKey}['{ErrorText.Shorten(m.Name)}'] must be a string, found {m.Value.ValueKind}");
             metadata[m.Name] = m.Value.GetString()!;
         }
     }
 
     private static TensorInfo ParseTensor(string name, JsonElement value, long dataLength, string path)
     {
-        string where = $"{path}: tensor '{name}'";
+        string where = $"{path}: tensor '{ErrorText.Shorten(name)}'";
         if (value.ValueKind != JsonValueKind.Object)
             throw new CheckpointException($"{where}: entry must be an object with dtype, shape, data_offsets; found {value.ValueKind}");
 
@@ -108,7 +108,7 @@ internal static class SafeTensorsHeader
             throw new CheckpointException($"{where}: missing or non-string \"dtype\"");
         string dtypeName = dtypeEl.GetString()!;
         if (!SafeTensorDTypes.TryParse(dtypeName, out SafeTensorDType dtype))
-            throw new CheckpointException($"{where}: unknown or unsupported dtype \"{dtypeName}\" (expected one of BOOL, U8, I8, I16, U16, F16, BF16, I32, U32, F32, F64, I64, U64)");
+            throw new CheckpointException($"{where}: unknown or unsupported dtype \"{ErrorText.Shorten(dtypeName)}\" (expected one of BOOL, U8, I8, I16, U16, F16, BF16, I32, U32, F32, F64, I64, U64)");
 
         if (!value.TryGetProperty("shape", out JsonElement shapeEl) || shapeEl.ValueKind != JsonValueKind.Array)
             throw new CheckpointException($"{where}: missing or non-array \"shape\"");
@@ -117,7 +117,7 @@ internal static class SafeTensorsHeader
         foreach (JsonElement d in shapeEl.EnumerateArray())
         {
             if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out long dim) || dim < 0)
-                throw new CheckpointException($"{where}: shape[{k}] must be a non-negative integer, found {d.GetRawText()}");
+                throw new CheckpointException($"{where}: shape[{k}] must be a non-negative integer, found {ErrorText.Describe(d)}");
             shape[k++] = dim;
         }
 
@@ -136,7 +136,7 @@ internal static class SafeTensorsHeader
             foreach (long dim in shape) count = checked(count * dim);
             long expectedBytes = checked(count * SafeTensorDTypes.SizeOf(dtype));
             if (expectedBytes != end - begin)
-                throw new CheckpointException($"{where}: shape {TensorInfo.FormatShape(shape)} x {dtypeName} ({SafeTensorDTypes.SizeOf(dtype)} bytes) needs {expectedBytes} bytes but data_offsets [{begin},{end}] span {end - begin}");
+                throw new CheckpointException($"{where}: shape {TensorInfo.FormatShape(shape)} x {SafeTensorDTypes.Name(dtype)} ({SafeTensorDTypes.SizeOf(dtype)} bytes) needs {expectedBytes} bytes but data_offsets [{begin},{end}] span {end - begin}");
         }
         catch (OverflowException)
         {
@@ -148,7 +148,7 @@ internal static class SafeTensorsHeader
     private static long ReadOffset(JsonElement e, string where, string which)
     {
         if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt64(out long v) || v < 0)
-            throw new CheckpointException($"{where}: data_offsets {which} must be a non-negative integer, found {e.GetRawText()}");
+            throw new CheckpointException($"{where}: data_offsets {which} must be a non-negative integer, found {ErrorText.Describe(e)}");
         return v;
     }
 

@@ -25,6 +25,8 @@ internal sealed class ShardIndex
         {
             throw new CheckpointException($"{path}: cannot read: {e.Message}", e);
         }
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+            throw new CheckpointException($"{path}: not valid UTF-8 (so not valid JSON)");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(bytes); }
         catch (JsonException e) { throw new CheckpointException($"{path}: not valid JSON ({e.Message})", e); }
@@ -45,12 +47,12 @@ internal sealed class ShardIndex
             foreach (JsonProperty p in map.EnumerateObject())
             {
                 if (p.Value.ValueKind != JsonValueKind.String)
-                    throw new CheckpointException($"{path}: weight_map['{p.Name}'] must be a file name string, found {p.Value.GetRawText()}");
+                    throw new CheckpointException($"{path}: weight_map['{ErrorText.Shorten(p.Name)}'] must be a file name string, found {ErrorText.Describe(p.Value)}");
                 string shard = p.Value.GetString()!;
                 if (shard.Length == 0 || shard != System.IO.Path.GetFileName(shard) || shard is "." or ".." || shard.Contains('\\'))
-                    throw new CheckpointException($"{path}: weight_map['{p.Name}'] = \"{shard}\" is not a plain file name in the checkpoint folder");
+                    throw new CheckpointException($"{path}: weight_map['{ErrorText.Shorten(p.Name)}'] = \"{ErrorText.Shorten(shard)}\" is not a plain file name in the checkpoint folder");
                 if (!names.Add(p.Name))
-                    throw new CheckpointException($"{path}: weight_map lists tensor '{p.Name}' twice");
+                    throw new CheckpointException($"{path}: weight_map lists tensor '{ErrorText.Shorten(p.Name)}' twice");
                 entries.Add(new(p.Name, shard));
                 if (!shards.Contains(shard)) shards.Add(shard);
             }

@@ -58,12 +58,18 @@ public class WeightsConfigTests
     }
 
     [Test]
-    public void NullsMeanDefaultsAndIntegralFloatsAreIntegers()
+    public void NullPadTokenMeansTheDefaultButNullOrFloatSizesAreRejected()
     {
-        var c = BertConfig.Parse("{\"pad_token_id\":null,\"position_embedding_type\":null,\"hidden_size\":64.0,\"num_attention_heads\":4}", "c");
+        // Issue 15: transformers hands these to torch as they are. pad_token_id None only drops padding_idx (training);
+        // position_embedding_type None would run without position embeddings; 64.0 makes torch fail.
+        var c = BertConfig.Parse("{\"pad_token_id\":null,\"hidden_size\":64,\"num_attention_heads\":4}", "c");
         Assert.That(c.PadTokenId, Is.EqualTo(0));
         Assert.That(c.PositionEmbeddingType, Is.EqualTo("absolute"));
         Assert.That(c.HiddenSize, Is.EqualTo(64));
+        var e = Assert.Throws<ConfigException>(() => BertConfig.Parse("{\"position_embedding_type\":null}", "c"))!;
+        Assert.That(e.Message, Does.Contain("\"position_embedding_type\" is null"));
+        e = Assert.Throws<ConfigException>(() => BertConfig.Parse("{\"hidden_size\":64.0,\"num_attention_heads\":4}", "c"))!;
+        Assert.That(e.Message, Does.Contain("\"hidden_size\" must be an integer, found 64.0"));
     }
 
     [Test]

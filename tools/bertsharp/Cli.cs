@@ -11,6 +11,7 @@ public static class Cli
         "             (no TEXT: JSON Lines {\"text\": ...} on stdin; one {\"embedding\": [...]} line per text)\n" +
         "  hidden     --model DIR [--output FILE.safetensors] [--trace [--token I]] [TEXT ...]  (no TEXT: one JSON Lines\n" +
         "             batch on stdin; --trace: shape, mean, std, min, max per stage on stdout, --token: one token's values)\n" +
+        "             [--max-output-mb N] (default 512: a batch whose tensors would be larger is refused before running)\n" +
         "  attention  --model DIR --layer L --head H --output FILE.svg [--query I] TEXT  (one head's attention as an SVG heatmap)\n" +
         "  similarity --model DIR TEXT_A TEXT_B\n" +
         "  inspect    --model DIR  (config summary + tensor table: name, dtype, shape, bytes)\n" +

@@ -44,16 +44,21 @@ public static class EmbedCommand
         if (fileMode) return EmbedFile(a, embedder, stdin, stderr, interrupt);
         if (a.Positional.Count > 0)
         {
-            Write(embedder.Embed(a.Positional), stdout);
+            var argumentNumbers = new List<int>();
+            for (int i = 1; i <= a.Positional.Count; i++) argumentNumbers.Add(i);
+            Write(embedder.Embed(a.Positional), argumentNumbers, "text argument", stdout);
             return 0;
         }
         var batch = new List<string>(batchSize);
+        var lineNumbers = new List<int>(batchSize);
         foreach (var (line, obj) in JsonLines.Read(stdin))
         {
+            JsonLines.RejectField(obj, "text_pair", line, SingleTexts);
             batch.Add(JsonLines.RequireString(obj, "text", line));
-            if (batch.Count == batchSize) { Write(embedder.Embed(batch), stdout); batch.Clear(); }
+            lineNumbers.Add(line);
+            if (batch.Count == batchSize) { Write(embedder.Embed(batch), lineNumbers, "stdin line", stdout); batch.Clear(); lineNumbers.Clear(); }
         }
-        if (batch.Count > 0) Write(embedder.Embed(batch), stdout);
+        if (batch.Count > 0) Write(embedder.Embed(batch), lineNumbers, "stdin line", stdout);
         return 0;
     }
 
@@ -96,6 +101,7 @@ public static class EmbedCommand
                 if (r.Error is not null) Reject(new CorpusLine(r.Item.Line, null, r.Error.Message));
                 else
                 {
+                    RequireFinite(r.Vector!, $"{inputName} line {r.Item.Line}");
                     writer.Write(r.Vector);
                     linesWriter?.WriteLine(r.Item.Line);
                     rows++;
@@ -142,6 +148,9 @@ public static class EmbedCommand
         }
     }
 
+    /// <summary>Why a "text_pair" is refused: a sentence embedding is of one text (sentence-transformers has no pairs).</summary>
+    internal const string SingleTexts = "embed encodes each text on its own (a sentence embedding has no text pair); embed the texts separately";
+
     /// <summary>The sidecar listing the input line number of each output row (written with --skip-bad-lines).</summary>
     public static string LinesSidecar(string outputPath) => outputPath + ".lines.txt";
 
@@ -151,9 +160,23 @@ public static class EmbedCommand
         catch (ArgumentException e) { throw new CliUsageException(e.Message.Split(" (Parameter")[0]); }
     }
 
-    private static void Write(float[][] vectors, TextWriter stdout)
+    /// <param name="numbers">the input line (or argument) number of each vector, for errors</param>
+    private static void Write(float[][] vectors, List<int> numbers, string what, TextWriter stdout)
     {
+        for (int i = 0; i < vectors.Length; i++) RequireFinite(vectors[i], $"{what} {numbers[i]}");
         foreach (float[] v in vectors) JsonLines.WriteObject(stdout, w => JsonLines.WriteFloats(w, "embedding", v));
         stdout.Flush();
+    }
+
+    /// <summary>
+    /// An embedding with NaN or ±infinity (finite weights whose activations overflow float32) is an error naming the
+    /// input, never a JSON serializer failure or NaNs written silently to a vector file.
+    /// </summary>
+    private static void RequireFinite(float[] vector, string where)
+    {
+        int bad = BertSharp.Weights.NonFiniteValues.IndexOfFirst(vector);
+        if (bad >= 0)
+            throw new CorpusLineException($"{where}: the embedding has {vector[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)} at dimension {bad} " +
+                "(the model's activations overflow float32 on this text); nothing is written for it");
     }
 }

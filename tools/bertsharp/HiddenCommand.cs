@@ -10,12 +10,16 @@ namespace BertSharp.Cli;
 /// pads it, runs the model with every hidden state and attention, and writes them with the golden files' tensor names.
 /// --trace prints per stage shape, mean, std, min, max to stdout (<see cref="HiddenTrace"/>); --output is then optional.
 /// --token I (with --trace) adds the first values of token I of row 0 at every stage.
+/// The whole batch and every output tensor are held in memory: a batch whose tensors would exceed --max-output-mb
+/// (default 512) is refused before the model runs, naming the limit (peak memory is about three times the output size).
 /// </summary>
 public static class HiddenCommand
 {
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
-        var a = new CliArgs(args, [.. ModelOptions.ValueOptions, "--output", "--token"], ["--trace"]);
+        var a = new CliArgs(args, [.. ModelOptions.ValueOptions, "--output", "--token", "--max-output-mb"], ["--trace"]);
+        long maxOutputMb = a.GetInt("--max-output-mb") ?? DefaultMaxOutputMb;
+        if (maxOutputMb < 1) throw new CliUsageException("--max-output-mb must be at least 1");
         bool trace = a.Has("--trace");
         string? outputPath = trace ? a.Get("--output") : a.Require("--output");
         var model = BertModel.Load(ModelOptions.ModelFolder(a, stderr));
@@ -30,7 +34,7 @@ public static class HiddenCommand
             {
                 if (obj.TryGetProperty("input_ids", out _))
                 {
-                    int[] rowIds = JsonLines.OptionalInts(obj, "input_ids", line)!;
+                    int[] rowIds = JsonLines.RequireInts(obj, "input_ids", line);
                     int[]? m = JsonLines.OptionalInts(obj, "attention_mask", line), tt = JsonLines.OptionalInts(obj, "token_type_ids", line);
                     if (m is not null && m.Length != rowIds.Length) throw new CliUsageException($"stdin line {line}: attention_mask has {m.Length} values, input_ids {rowIds.Length}");
                     if (tt is not null && tt.Length != rowIds.Length) throw new CliUsageException($"stdin line {line}: token_type_ids has {tt.Length} values, input_ids {rowIds.Length}");
@@ -46,8 +50,13 @@ public static class HiddenCommand
         if (texts.Count > 0 && ids.Count > 0) throw new CliUsageException("mix of text lines and input_ids lines: give one kind per batch");
         if (texts.Count == 0 && ids.Count == 0) throw new CliUsageException("no input lines on stdin");
 
+        LongInputOptions? longInputs = ModelOptions.LongInputs(a);
+        int rows = texts.Count > 0 ? texts.Count : ids.Count;
+        int tokens = texts.Count > 0 ? LongestEncoding(model, texts, pairs, longInputs) : LongestRow(ids);
+        CheckOutputSize(model.Config, rows, tokens, maxOutputMb);
+
         ModelOutput output = texts.Count > 0
-            ? model.Run(texts, pairs, options, ModelOptions.LongInputs(a))
+            ? model.Run(texts, pairs, options, longInputs)
             : model.Run(ExplicitBatch(ids, masks, types), options);
         int? token = a.GetInt("--token");
         if (token is not null && !trace) throw new CliUsageException("--token needs --trace");
@@ -60,6 +69,49 @@ public static class HiddenCommand
             stdout.WriteLine($"wrote {outputPath}: batch {output.BatchSize} x {output.SequenceLength} tokens, {output.HiddenStates!.Count} hidden states");
         }
         return 0;
+    }
+
+    /// <summary>Default of --max-output-mb: bytes of tensors one `hidden` run may produce.</summary>
+    public const int DefaultMaxOutputMb = 512;
+
+    /// <summary>
+    /// Bytes `hidden` writes for rows × tokens: hidden states (layers + 1), embeddings_output, last_hidden_state and
+    /// sum_last4 [rows, tokens, hidden]; attentions (layers) [rows, heads, tokens, tokens]; small per-row tensors.
+    /// </summary>
+    public static long OutputBytes(BertConfig c, long rows, long tokens)
+    {
+        long perHidden = rows * tokens * c.HiddenSize;
+        long hiddenTensors = c.NumHiddenLayers + 1 + 2 + (c.NumHiddenLayers + 1 >= 5 ? 1 : 0);
+        long attention = rows * c.NumAttentionHeads * tokens * tokens;
+        return 4 * (hiddenTensors * perHidden + c.NumHiddenLayers * attention + 3 * rows * c.HiddenSize) + 3 * 8 * rows * tokens;
+    }
+
+    private static void CheckOutputSize(BertConfig c, int rows, int tokens, long maxOutputMb)
+    {
+        long bytes = OutputBytes(c, rows, tokens);
+        if (bytes <= maxOutputMb << 20) return;
+        throw new CliUsageException(
+            $"{rows} rows padded to {tokens} tokens would produce {(bytes + (1 << 20) - 1) >> 20} MB of tensors " +
+            $"({c.NumHiddenLayers + 1} hidden states of [{rows},{tokens},{c.HiddenSize}], {c.NumHiddenLayers} attention maps of [{rows},{c.NumAttentionHeads},{tokens},{tokens}]), " +
+            $"more than the --max-output-mb limit of {maxOutputMb} MB; hidden holds one batch in memory: give fewer or shorter lines (embed streams any number), or raise the limit");
+    }
+
+    /// <summary>The padded length the batch will have: the longest encoding, at most the model's positions (or --max-length).</summary>
+    private static int LongestEncoding(BertModel model, List<string> texts, List<string?> pairs, LongInputOptions? longInputs)
+    {
+        var tokenizer = model.RequireTokenizer();
+        int cap = Math.Min(longInputs?.MaxLength ?? model.Config.MaxPositionEmbeddings, model.Config.MaxPositionEmbeddings);
+        int longest = 0;
+        for (int i = 0; i < texts.Count && longest < cap; i++)
+            longest = Math.Max(longest, tokenizer.Encode(texts[i], pairs[i]).Ids.Length);
+        return Math.Min(longest, cap);
+    }
+
+    private static int LongestRow(List<int[]> ids)
+    {
+        int longest = 0;
+        foreach (int[] r in ids) longest = Math.Max(longest, r.Length);
+        return longest;
     }
 
     private static BertBatch ExplicitBatch(List<int[]> ids, List<int[]?> masks, List<int[]?> types)

@@ -32,7 +32,7 @@ public static class JsonLines
     {
         if (!obj.TryGetProperty(name, out var v) || v.ValueKind != JsonValueKind.String)
             throw new CliUsageException($"stdin line {line}: field \"{name}\" must be a string");
-        return v.GetString()!;
+        return Text(v, name, line);
     }
 
     /// <summary>An optional string property (absent or null → null).</summary>
@@ -40,7 +40,31 @@ public static class JsonLines
     {
         if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         if (v.ValueKind != JsonValueKind.String) throw new CliUsageException($"stdin line {line}: field \"{name}\" must be a string");
-        return v.GetString();
+        return Text(v, name, line);
+    }
+
+    /// <summary>
+    /// The string value; a lone surrogate escape ("\ud800" without its pair) is not Unicode text and cannot be
+    /// tokenized: an error naming the line and field, the same in every command (<see cref="LoneSurrogateMessage"/>).
+    /// </summary>
+    public static string Text(JsonElement value, string name, int line)
+    {
+        try { return value.GetString()!; }
+        catch (InvalidOperationException) { throw new CliUsageException($"stdin line {line}: {LoneSurrogateMessage(name)}"); }
+    }
+
+    /// <summary>Why a JSON string with an unpaired \uD800–\uDFFF escape is refused.</summary>
+    public static string LoneSurrogateMessage(string field) =>
+        $"field \"{field}\" holds a lone surrogate escape (\\uD800–\\uDFFF without its pair), which is not Unicode text";
+
+    /// <summary>
+    /// A field this command does not use but another reads (e.g. "text_pair" for embed): present with any value but
+    /// null (which means absent, as in the commands that read it), it is an error naming the line, not silently ignored.
+    /// </summary>
+    public static void RejectField(JsonElement obj, string name, int line, string why)
+    {
+        if (obj.TryGetProperty(name, out JsonElement v) && v.ValueKind != JsonValueKind.Null)
+            throw new CliUsageException($"stdin line {line}: field \"{name}\" is not supported here: {why}");
     }
 
     /// <summary>An optional array of integers.</summary>
@@ -57,6 +81,15 @@ public static class JsonLines
             i++;
         }
         return result;
+    }
+
+    /// <summary>A required, non-empty array of integers (null, absent and [] are errors naming the line and field).</summary>
+    public static int[] RequireInts(JsonElement obj, string name, int line)
+    {
+        int[]? values = OptionalInts(obj, name, line);
+        if (values is null || values.Length == 0)
+            throw new CliUsageException($"stdin line {line}: field \"{name}\" must be a non-empty array of integers, found {(values is null ? "null" : "[]")}");
+        return values;
     }
 
     /// <summary>Writes one JSON object built by <paramref name="body"/> and a newline.</summary>

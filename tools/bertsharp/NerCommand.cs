@@ -26,6 +26,7 @@ public static class NerCommand
         var pipeline = new TokenClassificationPipeline(BertForTokenClassification.Load(ModelOptions.ModelFolder(a, stderr))) { MaxThreads = ModelOptions.Threads(a) };
         foreach (var (line, obj) in JsonLines.Read(stdin))
         {
+            JsonLines.RejectField(obj, "text_pair", line, "ner takes single texts");
             string text = JsonLines.RequireString(obj, "text", line);
             IReadOnlyList<Entity> entities = TaskCommands.OnLine(line, () => pipeline.Recognize(text, strategy));
             JsonLines.WriteObject(stdout, w =>

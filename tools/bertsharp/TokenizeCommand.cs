@@ -72,7 +72,7 @@ public static class TokenizeCommand
         while ((line = stdin.ReadLine()) is not null)
         {
             lineNumber++;
-            if (line.Length == 0) continue;
+            if (string.IsNullOrWhiteSpace(line)) continue;   // blank lines are not records, as in every command
             var (text, pair) = ParseLine(line, lineNumber);
             yield return (lineNumber, text, pair);
         }
@@ -94,19 +94,21 @@ public static class TokenizeCommand
             if (root.TryGetProperty("text_pair", out var p2) && p2.ValueKind != JsonValueKind.Null)
             {
                 if (p2.ValueKind != JsonValueKind.String) throw new TokenizerException($"stdin line {lineNumber}: field 'text_pair' must be a string or null");
-                pair = p2.GetString();
+                pair = Decode(p2, "text_pair", lineNumber);
             }
-            return (text.GetString()!, pair);
+            return (Decode(text, "text", lineNumber), pair);
         }
         catch (JsonException e)
         {
             throw new TokenizerException($"stdin line {lineNumber}: invalid JSON: {e.Message}", e);
         }
-        catch (InvalidOperationException e)
-        {
-            // e.g. a string with an invalid escape that cannot be decoded
-            throw new TokenizerException($"stdin line {lineNumber}: {e.Message}", e);
-        }
+    }
+
+    /// <summary>A JSON string's value; a lone surrogate escape is an error naming the line and field, worded as in every command.</summary>
+    private static string Decode(JsonElement value, string field, int lineNumber)
+    {
+        try { return value.GetString()!; }
+        catch (InvalidOperationException e) { throw new TokenizerException($"stdin line {lineNumber}: {JsonLines.LoneSurrogateMessage(field)}", e); }
     }
 
     private static void Write(Encoding e, ArrayBufferWriter<byte> buffer, JsonWriterOptions options, TextWriter stdout)

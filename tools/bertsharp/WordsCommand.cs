@@ -25,6 +25,7 @@ public static class WordsCommand
         int threads = ModelOptions.Threads(a);
         foreach (var (line, obj) in JsonLines.Read(stdin))
         {
+            JsonLines.RejectField(obj, "text_pair", line, "words takes single texts");
             string text = JsonLines.RequireString(obj, "text", line);
             var words = TaskCommands.OnLine(line, () => ContextualWordVectors.Compute(model, text, aggregation, lastFour, threads));
             JsonLines.WriteObject(stdout, w =>
