@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using BertSharp.Engine;
 using BertSharp.Weights;
 
-namespace BertSharp.Tests;
+namespace BertSharp.Tests.Weights;
 
 /// <summary>
 /// Issue 15: seeded mutants of a tiny checkpoint (<see cref="MutableTinyCheckpoint"/>) — config.json fields of every JSON

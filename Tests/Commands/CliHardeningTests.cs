@@ -2,7 +2,7 @@ using System.Text;
 using BertSharp.Cli;
 using BertSharp.Weights;
 
-namespace BertSharp.Tests;
+namespace BertSharp.Tests.Commands;
 
 /// <summary>
 /// The CLI cases of issue 15 on a tiny generated checkpoint (<see cref="MutableTinyCheckpoint"/>, with a vocab.txt):

@@ -2,7 +2,7 @@ using System.Text;
 using BertSharp.Engine;
 using BertSharp.Weights;
 
-namespace BertSharp.Tests;
+namespace BertSharp.Tests.Weights;
 
 /// <summary>The checkpoint cases of issue 15, each as a named regression test on a tiny generated checkpoint.</summary>
 public class WeightsHardeningRegressionTests

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace BertSharp.Tests;
+namespace BertSharp.Tests.Support;
 
 /// <summary>
 /// A tiny BertModel checkpoint built in memory so tests can break it on purpose: config.json as a JsonObject, tensors
