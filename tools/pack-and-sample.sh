@@ -53,6 +53,8 @@ for nupkg in "$tmp/feed"/*.nupkg; do
   deps=${deps%,}
   echo "  $id $(stat -c %s "$nupkg") bytes; dependencies: ${deps:-none}"
 done
+unzip -Z1 "$tmp/feed/BertSharp.$version.nupkg" | grep -qx 'buildTransitive/BertSharp.targets' \
+  || { echo "BertSharp lacks buildTransitive/BertSharp.targets (the NativeAOT instruction-set warning)" >&2; exit 1; }
 for dep in BertSharp.Weights BertSharp.Tokenization; do
   unzip -p "$tmp/feed/BertSharp.$version.nupkg" BertSharp.nuspec | grep -qF "<dependency id=\"$dep\" version=\"$version\"" \
     || { echo "BertSharp does not depend on $dep $version" >&2; exit 1; }
