@@ -15,11 +15,11 @@ public sealed class DenseModule : SentenceModule
     public int InFeatures => Linear.InFeatures;
     public int OutFeatures => Linear.OutFeatures;
     public bool HasBias { get; }
-    public DenseActivation Activation { get; }
+    public TorchActivation Activation { get; }
     /// <summary>W: [out, in], b: [out] (zeros when bias is false).</summary>
     public Linear Linear { get; }
 
-    private DenseModule(SentenceModuleEntry entry, Linear linear, bool bias, DenseActivation activation) : base(entry)
+    private DenseModule(SentenceModuleEntry entry, Linear linear, bool bias, TorchActivation activation) : base(entry)
     {
         Linear = linear; HasBias = bias; Activation = activation;
     }
@@ -44,7 +44,7 @@ public sealed class DenseModule : SentenceModule
                 activation = a.ValueKind == JsonValueKind.String ? a.GetString()
                     : throw new ConfigException($"{configPath}: \"activation_function\" must be a torch.nn class name");
         }
-        DenseActivation act = DenseActivations.Parse(activation, configPath);
+        TorchActivation act = TorchActivations.Parse(activation, configPath);
         string weightsPath = ModuleWeights(folder, entry);
         using var file = SafeTensorsFile.Open(weightsPath);
         float[] weight = Read(file, "linear.weight", [outFeatures, inFeatures], weightsPath);
@@ -61,7 +61,7 @@ public sealed class DenseModule : SentenceModule
     {
         var y = new float[rows * OutFeatures];
         Linear.Forward(x.AsSpan(0, rows * InFeatures), rows, y, maxThreads);
-        DenseActivations.Apply(Activation, y);
+        TorchActivations.Apply(Activation, y);
         return y;
     }
 
