@@ -134,14 +134,25 @@ public class EmbeddingGeneratorTests
     }
 
     [Test]
-    public async Task DimensionsOptionMustBeTheModels()
+    public async Task DimensionsOptionTruncatesAndRenormalises()
     {
         IEmbeddingGenerator<string, Embedding<float>> generator = Resolve();
-        var ok = await generator.GenerateAsync(["Dogs bark."], new EmbeddingGenerationOptions { Dimensions = MiniLmDimension });
-        Assert.That(ok[0].Vector.Length, Is.EqualTo(MiniLmDimension));
-        var ex = Assert.Throws<NotSupportedException>(() =>
-            generator.GenerateAsync(["Dogs bark."], new EmbeddingGenerationOptions { Dimensions = 128 }).GetAwaiter().GetResult());
-        Assert.That(ex!.Message, Does.Contain("128").And.Contain("384").And.Contain("all-MiniLM-L6-v2"));
+        var full = await generator.GenerateAsync(["Dogs bark."], new EmbeddingGenerationOptions { Dimensions = MiniLmDimension });
+        Assert.That(full[0].Vector.Length, Is.EqualTo(MiniLmDimension));
+        var cut = await generator.GenerateAsync(["Dogs bark."], new EmbeddingGenerationOptions { Dimensions = 128 });
+        float[] f = full[0].Vector.ToArray(), c = cut[0].Vector.ToArray();
+        Assert.That(c, Has.Length.EqualTo(128));
+        // Matryoshka as OpenAI/TEI `dimensions`: the first 128 dimensions, L2-normalised again (MiniLM ends with Normalize).
+        float norm = MathF.Sqrt(f.Take(128).Sum(x => x * x));
+        Assert.That(c, Is.EqualTo(f.Take(128).Select(x => x / norm).ToArray()).Within(1e-6f));
+        Assert.That(MathF.Sqrt(c.Sum(x => x * x)), Is.EqualTo(1f).Within(1e-5f));
+        // (Dimensions ≤ 0 is refused by EmbeddingGenerationOptions itself.)
+        foreach (int bad in new[] { MiniLmDimension + 1, 1000 })
+        {
+            var ex = Assert.Throws<ArgumentOutOfRangeException>(() =>
+                generator.GenerateAsync(["Dogs bark."], new EmbeddingGenerationOptions { Dimensions = bad }).GetAwaiter().GetResult());
+            Assert.That(ex!.Message, Does.Contain(bad.ToString(System.Globalization.CultureInfo.InvariantCulture)).And.Contain("384").And.Contain("all-MiniLM-L6-v2"));
+        }
     }
 
     [Test]
