@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
-using BertSharp.Cli;
+using BertSharp.Weights;
 using BertSharp.Engine;
 
 namespace BertSharp.Benchmarks;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using BertSharp.Engine.SentenceTransformers;
 
 namespace BertSharp.Engine;
@@ -110,6 +111,26 @@ public sealed class SentenceEmbedder
         if (tokenCounts.Length < texts.Count)
             throw new ArgumentException($"tokenCounts has {tokenCounts.Length} elements for {texts.Count} texts", nameof(tokenCounts));
         return EmbedCore(texts, tokenCounts, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Vectors of a stream of texts of any length, in input order, with bounded memory: windows of
+    /// <paramref name="window"/> texts are sorted by length, embedded in batches and yielded in input order
+    /// (<see cref="StreamingEmbedder"/>). A text that cannot be embedded throws <see cref="BertInputException"/> naming its index.
+    /// </summary>
+    public IEnumerable<float[]> EmbedStream(IEnumerable<string> texts, int window = 4096, CancellationToken cancellationToken = default)
+    {
+        foreach (StreamedEmbedding<string> r in new StreamingEmbedder(this, window).Embed(texts, static t => t, cancellationToken))
+            yield return r.Vector!;
+    }
+
+    /// <summary>As <see cref="EmbedStream"/> over an asynchronous source of texts.</summary>
+    public async IAsyncEnumerable<float[]> EmbedStreamAsync(IAsyncEnumerable<string> texts, int window = 4096,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (StreamedEmbedding<string> r in new StreamingEmbedder(this, window)
+                           .EmbedAsync(texts, static t => t, cancellationToken).ConfigureAwait(false))
+            yield return r.Vector!;
     }
 
     /// <summary>Length of every vector with default options: <see cref="TruncateDim"/>, else <see cref="FullDimension"/>.</summary>

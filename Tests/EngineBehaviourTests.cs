@@ -162,7 +162,7 @@ public class EngineBehaviourTests
     {
         // The golden polysemy sentences, plus a second finance use.
         float[] Bank(string text) =>
-            WordEmbeddings.Compute(Model, text, WordPieceAggregation.Mean, sumLastFourLayers).Single(w => w.Text == "bank").Vector;
+            ContextualWordVectors.Compute(Model, text, WordPieceAggregation.Mean, sumLastFourLayers).Single(w => w.Text == "bank").Vector;
         float[] river = Bank("the river flowed over the bank.");
         float[] finance1 = Bank("the bank strongly resisted cutting interest rates.");
         float[] finance2 = Bank("the bank raised interest rates again.");
@@ -175,7 +175,7 @@ public class EngineBehaviourTests
     [Test]
     public void WordsAggregateTheirPieces()
     {
-        var words = WordEmbeddings.Compute(Model, "Unbelievably good", WordPieceAggregation.Mean, sumLastFourLayers: true);
+        var words = ContextualWordVectors.Compute(Model, "Unbelievably good", WordPieceAggregation.Mean, sumLastFourLayers: true);
         Assert.That(words.Select(w => w.Text), Is.EqualTo(new[] { "Unbelievably", "good" }));
         Assert.That(words[0].Start, Is.EqualTo(0)); Assert.That(words[0].End, Is.EqualTo(12));
     }

@@ -59,18 +59,32 @@ public sealed class SafeTensorsWriter
     /// <summary>The header JSON (unpadded) for the tensors added so far.</summary>
     internal byte[] BuildHeader()
     {
+        var layout = new TensorLayout[_tensors.Count];
+        for (int i = 0; i < layout.Length; i++) layout[i] = new TensorLayout(_tensors[i].Name, _tensors[i].DType, _tensors[i].Shape, _tensors[i].Data.Length);
+        return HeaderJson(layout, Metadata);
+    }
+
+    /// <summary>A tensor of a header: name, dtype, shape and its byte count (data follows the previous tensor's).</summary>
+    public readonly record struct TensorLayout(string Name, SafeTensorDType DType, long[] Shape, long Bytes);
+
+    /// <summary>
+    /// The header JSON, unpadded: "__metadata__" first when there is any, then each tensor with data_offsets laid out
+    /// one after another in the given order. Shared by this writer and streaming writers that patch the header later.
+    /// </summary>
+    public static byte[] HeaderJson(ReadOnlySpan<TensorLayout> tensors, ICollection<KeyValuePair<string, string>>? metadata = null)
+    {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
         {
             w.WriteStartObject();
-            if (Metadata.Count > 0)
+            if (metadata is { Count: > 0 })
             {
                 w.WriteStartObject(SafeTensorsHeader.MetadataKey);
-                foreach (var kv in Metadata) w.WriteString(kv.Key, kv.Value);
+                foreach (var kv in metadata) w.WriteString(kv.Key, kv.Value);
                 w.WriteEndObject();
             }
             long offset = 0;
-            foreach (var t in _tensors)
+            foreach (TensorLayout t in tensors)
             {
                 w.WriteStartObject(t.Name);
                 w.WriteString("dtype", SafeTensorDTypes.Name(t.DType));
@@ -79,14 +93,29 @@ public sealed class SafeTensorsWriter
                 w.WriteEndArray();
                 w.WriteStartArray("data_offsets");
                 w.WriteNumberValue(offset);
-                w.WriteNumberValue(offset + t.Data.Length);
+                w.WriteNumberValue(offset + t.Bytes);
                 w.WriteEndArray();
                 w.WriteEndObject();
-                offset += t.Data.Length;
+                offset += t.Bytes;
             }
             w.WriteEndObject();
         }
         return ms.ToArray();
+    }
+
+    /// <summary>
+    /// The file's first bytes: u64 little-endian JSON length, then the JSON padded with spaces to
+    /// <paramref name="jsonBytes"/> (the next multiple of 8 when 0). Throws when the JSON is longer than asked for.
+    /// </summary>
+    public static byte[] Prefix(ReadOnlySpan<byte> json, int jsonBytes = 0)
+    {
+        int padded = jsonBytes > 0 ? jsonBytes : (json.Length + 7) / 8 * 8;
+        if (json.Length > padded) throw new InvalidOperationException($"safetensors header of {json.Length} bytes does not fit in {padded}");
+        var prefix = new byte[8 + padded];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)padded);
+        json.CopyTo(prefix.AsSpan(8));
+        prefix.AsSpan(8 + json.Length).Fill((byte)' ');
+        return prefix;
     }
 
     /// <summary>Writes the file (replacing it if it exists).</summary>
@@ -98,13 +127,7 @@ public sealed class SafeTensorsWriter
 
     public void WriteTo(Stream stream)
     {
-        byte[] header = BuildHeader();
-        int padded = (header.Length + 7) / 8 * 8;
-        Span<byte> len = stackalloc byte[8];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)padded);
-        stream.Write(len);
-        stream.Write(header);
-        for (int i = header.Length; i < padded; i++) stream.WriteByte((byte)' ');
+        stream.Write(Prefix(BuildHeader()));
         foreach (var t in _tensors) stream.Write(t.Data);
     }
 }

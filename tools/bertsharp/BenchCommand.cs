@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BertSharp.Engine;
+using BertSharp.Weights;
 
 namespace BertSharp.Cli;
 
@@ -54,6 +55,8 @@ public static class BenchCommand
     private static BertModel LoadSynthetic(string preset)
     {
         string dir = Path.Combine(Path.GetTempPath(), $"bertsharp-synthetic-{preset}-{Environment.ProcessId}");
+        if (!SyntheticCheckpoint.Presets.ContainsKey(preset))
+            throw new CliUsageException($"unknown synthetic preset '{preset}'; known: {string.Join(", ", SyntheticCheckpoint.Presets.Keys)}");
         try
         {
             SyntheticCheckpoint.Write(preset, dir);

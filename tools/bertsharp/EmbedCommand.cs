@@ -6,7 +6,7 @@ namespace BertSharp.Cli;
 /// bertsharp embed --model DIR [--pooling P] [--normalize|--no-normalize] [TEXT ...]
 /// Texts come from the arguments, or as JSON Lines {"text": ...} on stdin; one {"embedding": [...]} line per text.
 /// File mode: --input corpus.jsonl|- --output vectors.npy|.safetensors|.jsonl [--window N] [--progress] [--skip-bad-lines]
-/// streams the corpus through <see cref="StreamingEmbedder"/> into a temporary file renamed over the output on success.
+/// streams the corpus through <see cref="StreamingEmbedder"/> (Engine) into a temporary file renamed over the output on success.
 /// Ctrl+C in file mode: the first press stops after the current encoder layer, removes the temporary file (the
 /// destination is left as it was), prints one line on stderr and exits with 130; a second press ends the process at once.
 /// </summary>
@@ -72,15 +72,11 @@ public static class EmbedCommand
         long? total = showProgress && inputPath != "-" ? ProgressReporter.CountLines(inputPath) : null;
         var progress = new ProgressReporter(stderr, showProgress, terminal, total);
 
-        var job = new StreamingEmbedder(embedder, window)
-        {
-            OnSkip = skip ? r => { stderr.WriteLine($"bertsharp embed: skipped {inputName} line {r.Line}: {r.Error}"); } : null,
-            OnProgress = progress.Update,
-        };
+        var streamer = new StreamingEmbedder(embedder, window) { ContinueOnError = true };
         string linesPath = LinesSidecar(outputPath);
         using var output = new AtomicOutputFile(outputPath);
         using var lines = skip ? new AtomicOutputFile(linesPath) : null;
-        long rows, skipped;
+        long rows = 0, skipped = 0;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(interrupt);
         // First Ctrl+C: cancel and unwind normally (the using blocks close and delete the temporary files).
         // Second Ctrl+C: the process ends without unwinding, so remove the temporary files here.
@@ -90,12 +86,22 @@ public static class EmbedCommand
             else { output.Abandon(); lines?.Abandon(); }
         };
         Console.CancelKeyPress += onCancel;
-        TextReader input = inputPath == "-" ? stdin : CorpusReader.Open(inputPath, stdin);
+        TextReader input = inputPath == "-" ? stdin : CorpusReader.Open(inputPath);
         try
         {
             using var linesWriter = lines is null ? null : new StreamWriter(lines.Stream, leaveOpen: true);
-            using var writer = VectorWriters.Open(outputPath, output.Stream, embedder.Model.Config.HiddenSize);
-            (rows, skipped) = job.Run(input, inputName, writer, linesWriter, stop.Token);
+            using var writer = VectorWriters.Open(outputPath, output.Stream, embedder.Dimension);
+            foreach (StreamedEmbedding<CorpusLine> r in streamer.Embed(GoodRecords(CorpusReader.Read(input)), static r => r.Text!, stop.Token))
+            {
+                if (r.Error is not null) Reject(new CorpusLine(r.Item.Line, null, r.Error.Message));
+                else
+                {
+                    writer.Write(r.Vector);
+                    linesWriter?.WriteLine(r.Item.Line);
+                    rows++;
+                }
+                if ((r.Index + 1) % window == 0) progress.Update(rows);   // after each window
+            }
             writer.Complete();
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -117,6 +123,23 @@ public static class EmbedCommand
             stderr.WriteLine($"bertsharp embed: {rows} rows written to {outputPath}, {skipped} lines skipped; " +
                              $"row i is the input line on line i of {linesPath}");
         return 0;
+
+        // A bad record fails the run naming its line, or (--skip-bad-lines) is reported and skipped.
+        void Reject(CorpusLine record)
+        {
+            if (!skip) throw new CorpusLineException($"{inputName} line {record.Line}: {record.Error}");
+            stderr.WriteLine($"bertsharp embed: skipped {inputName} line {record.Line}: {record.Error}");
+            skipped++;
+        }
+
+        IEnumerable<CorpusLine> GoodRecords(IEnumerable<CorpusLine> records)
+        {
+            foreach (CorpusLine record in records)
+            {
+                if (record.IsBad) Reject(record);
+                else yield return record;
+            }
+        }
     }
 
     /// <summary>The sidecar listing the input line number of each output row (written with --skip-bad-lines).</summary>

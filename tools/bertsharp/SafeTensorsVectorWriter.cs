@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
-using System.Globalization;
-using System.Text;
+using BertSharp.Weights;
 
 namespace BertSharp.Cli;
 
@@ -27,13 +25,7 @@ public sealed class SafeTensorsVectorWriter : FixedHeaderVectorWriter
     public static byte[] Header(long rows, long columns)
     {
         long bytes = checked(rows * columns * sizeof(float));
-        string json = string.Create(CultureInfo.InvariantCulture,
-            $"{{\"{TensorName}\":{{\"dtype\":\"F32\",\"shape\":[{rows},{columns}],\"data_offsets\":[0,{bytes}]}}}}");
-        if (json.Length > HeaderJsonBytes) throw new InvalidOperationException($"safetensors header for shape [{rows}, {columns}] does not fit");
-        var header = new byte[8 + HeaderJsonBytes];
-        BinaryPrimitives.WriteUInt64LittleEndian(header, HeaderJsonBytes);
-        int n = Encoding.ASCII.GetBytes(json, header.AsSpan(8));
-        header.AsSpan(8 + n).Fill((byte)' ');
-        return header;
+        byte[] json = SafeTensorsWriter.HeaderJson([new SafeTensorsWriter.TensorLayout(TensorName, SafeTensorDType.F32, [rows, columns], bytes)]);
+        return SafeTensorsWriter.Prefix(json, HeaderJsonBytes);
     }
 }

@@ -50,7 +50,7 @@ public static class SearchCommand
         var rowOfHit = new Dictionary<long, int>();
         for (int i = 0; i < hits.Count; i++) rowOfHit[hits[i].Row] = i;
         long records = 0; int lastLine = 0;
-        using (var corpus = CorpusReader.Open(corpusPath, stdin))
+        using (var corpus = (corpusPath == "-" ? stdin : CorpusReader.Open(corpusPath)))
         {
             string? line;
             int lineNumber = 0;

@@ -26,7 +26,7 @@ public static class WordsCommand
         foreach (var (line, obj) in JsonLines.Read(stdin))
         {
             string text = JsonLines.RequireString(obj, "text", line);
-            var words = TaskCommands.OnLine(line, () => WordEmbeddings.Compute(model, text, aggregation, lastFour, threads));
+            var words = TaskCommands.OnLine(line, () => ContextualWordVectors.Compute(model, text, aggregation, lastFour, threads));
             JsonLines.WriteObject(stdout, w =>
             {
                 w.WriteStartArray("words");

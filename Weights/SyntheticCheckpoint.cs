@@ -1,6 +1,4 @@
-using BertSharp.Weights;
-
-namespace BertSharp.Cli;
+namespace BertSharp.Weights;
 
 /// <summary>
 /// A model folder with a real architecture's shapes and random weights from a fixed seed, for speed measurements of
@@ -26,11 +24,12 @@ public static class SyntheticCheckpoint
             """,
     };
 
-    /// <summary>Writes config.json + model.safetensors for <paramref name="preset"/> into <paramref name="directory"/>.</summary>
+    /// <summary>Writes config.json + model.safetensors for <paramref name="preset"/> into <paramref name="directory"/>;
+    /// an unknown preset is an <see cref="ArgumentException"/> naming the known ones.</summary>
     public static void Write(string preset, string directory, int seed = 42)
     {
         if (!Presets.TryGetValue(preset, out string? json))
-            throw new CliUsageException($"unknown synthetic preset '{preset}'; known: {string.Join(", ", Presets.Keys)}");
+            throw new ArgumentException($"unknown synthetic preset '{preset}'; known: {string.Join(", ", Presets.Keys)}");
         WriteConfig(json, directory, seed, preset);
     }
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace BertSharp.Cli;
+namespace BertSharp.Engine;
 
 /// <summary>
 /// One record of a JSON Lines corpus: its 1-based line number in the file, and either its "text" or, for a bad line,
@@ -12,9 +12,9 @@ public readonly record struct CorpusLine(int Line, string? Text, string? Error)
 }
 
 /// <summary>
-/// Reads a JSON Lines corpus ({"text": ...} per line, other fields ignored) one line at a time. Blank lines are not
-/// records (as everywhere in bertsharp's JSON Lines input); every other line is a record, good or bad, so
-/// `embed --input` rows and `search --corpus` rows are counted by the same rule.
+/// Reads a JSON Lines corpus ({"text": ...} per line, other fields ignored) one line at a time, for
+/// <see cref="StreamingEmbedder"/>. Blank lines are not records; every other line is a record, good or bad, so
+/// embedding rows and corpus rows (`bertsharp embed --input`, `bertsharp search --corpus`) are counted by the same rule.
 /// </summary>
 public static class CorpusReader
 {
@@ -47,7 +47,7 @@ public static class CorpusReader
         }
     }
 
-    /// <summary>Opens a corpus path, or stdin for "-".</summary>
-    public static TextReader Open(string path, TextReader stdin) =>
-        path == "-" ? stdin : new StreamReader(path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+    /// <summary>Opens a corpus file as UTF-8 (a byte-order mark is honoured), buffered for streaming.</summary>
+    public static TextReader Open(string path) =>
+        new StreamReader(path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
 }

@@ -16,7 +16,7 @@ public sealed record WordVector(int WordIndex, string Text, int Start, int End, 
 /// over each word's WordPiece tokens using the tokenizer's word ids. The same word in two sentences can then be
 /// compared with <see cref="VectorMath.CosineSimilarity"/>.
 /// </summary>
-public static class WordEmbeddings
+public static class ContextualWordVectors
 {
     /// <param name="maxThreads">thread budget; ≤ 0 = all cores, 1 = the calling thread only</param>
     /// <param name="cancellationToken">checked before each encoder layer (<see cref="OperationCanceledException"/>)</param>
