@@ -1,12 +1,18 @@
 using System.Globalization;
 using BertSharp.Engine;
+using BertSharp.Engine.Quantization;
 
 namespace BertSharp.Cli;
 
 /// <summary>
-/// bertsharp search --model DIR --index vectors.npy --corpus corpus.jsonl [--top-k K] "query"
-/// Embeds the query with the same recipe as `embed` (same --pooling/--normalize options), scans the index row by row
-/// (flat memory) for the top-k cosine similarities, and prints one {"rank", "score", "line", "text"} line per hit.
+/// bertsharp search --model DIR --index vectors.npy --corpus corpus.jsonl [--top-k K] [--prompt-name N | --prompt T]
+/// [--dimensions N] [--rescore [--rescore-multiplier M]] "query"
+/// Embeds the query with the same recipe as `embed` (same --pooling/--normalize/--dimensions options), scans the index
+/// row by row (flat memory) for the top-k, and prints one {"rank", "score", "line", "text"} line per hit.
+/// The index's precision comes from its dtype and width: float32 → cosine; int8 / uint8 ([n, d], with the ranges
+/// sidecar INDEX.ranges.npy that `embed --precision` writes) → integer inner product of the quantized query;
+/// binary / ubinary ([n, ⌈d/8⌉]) → score = −Hamming distance. --rescore re-scores the best k·M (M default 2, as
+/// sentence-transformers) by the float query · the stored vector (<see cref="QuantizedTopK"/>).
 /// Row i of the index is the i-th record (non-blank line) of the corpus, or, when the index has the sidecar
 /// INDEX.lines.txt written by `embed --skip-bad-lines`, the corpus line named on line i of it.
 /// </summary>
@@ -14,7 +20,8 @@ public static class SearchCommand
 {
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
-        var a = new CliArgs(args, [.. ModelOptions.ValueOptions, "--pooling", "--index", "--corpus", "--top-k"], ["--normalize", "--no-normalize"]);
+        var a = new CliArgs(args, [.. ModelOptions.ValueOptions, "--pooling", "--index", "--corpus", "--top-k", "--prompt-name", "--prompt",
+            "--dimensions", "--rescore-multiplier"], ["--normalize", "--no-normalize", "--rescore"]);
         if (a.Has("--normalize") && a.Has("--no-normalize")) throw new CliUsageException("give --normalize or --no-normalize, not both");
         if (a.Positional.Count != 1) throw new CliUsageException("give exactly one query text");
         string query = a.Positional[0];
@@ -31,13 +38,31 @@ public static class SearchCommand
         var model = BertModel.Load(ModelOptions.ModelFolder(a, stderr));
         var embedder = new SentenceEmbedder(model, pooling, normalize, ModelOptions.LongInputs(a)) { MaxThreads = ModelOptions.Threads(a) };
 
+        EmbedOptions options = EmbedCommand.Options(a, embedder);
+        int dimension = options.Dimensions ?? embedder.Dimension;
+        int multiplier = a.GetInt("--rescore-multiplier") ?? 2;
+        if (a.Has("--rescore-multiplier") && !a.Has("--rescore")) throw new CliUsageException("--rescore-multiplier goes with --rescore");
+        if (multiplier < 1) throw new CliUsageException("--rescore-multiplier must be at least 1");
+
         using var index = NpyReader.Open(indexPath);
-        if (index.Columns != model.Config.HiddenSize)
-            throw new InvalidDataException($"{indexPath}: vectors have {index.Columns} dimensions, the model {a.Require("--model")} gives {model.Config.HiddenSize}; was the index built with another model?");
+        EmbeddingPrecision precision = IndexPrecision(index, dimension, indexPath, a.Require("--model"));
+        if (a.Has("--rescore") && precision == EmbeddingPrecision.Float32)
+            throw new CliUsageException($"--rescore: {indexPath} holds float32 vectors already (rescoring is for int8/uint8/binary indexes)");
+        QuantizationRanges? ranges = null;
+        if (precision is EmbeddingPrecision.Int8 or EmbeddingPrecision.UInt8)
+        {
+            string rangesPath = EmbedCommand.RangesSidecar(indexPath);
+            if (!File.Exists(rangesPath))
+                throw new InvalidDataException($"{rangesPath}: missing; an {EmbeddingPrecisions.Name(precision)} index needs the calibration ranges `embed --precision` writes beside it");
+            ranges = EmbedCommand.ReadRanges(rangesPath, dimension);
+        }
         int[]? rowLines = ReadSidecar(EmbedCommand.LinesSidecar(indexPath), index.Rows);
 
-        float[] q = embedder.Embed(query);
-        var hits = TopK(index, q, topK);
+        float[] q = embedder.Embed([query], options)[0];
+        var search = new QuantizedTopK(q, precision, ranges, topK, a.Has("--rescore") ? multiplier : 0);
+        var stored = new byte[index.RowBytes];
+        for (long r = 0; index.ReadRowBytes(stored); r++) search.Add(r, stored);
+        var hits = search.Results();
 
         // Row → corpus line; count the corpus records and pick up the hit texts in one streaming pass.
         var wanted = new Dictionary<int, string?>();
@@ -89,21 +114,25 @@ public static class SearchCommand
         return 0;
     }
 
-    /// <summary>The k rows most cosine-similar to <paramref name="query"/>, best first (ties: lower row first).</summary>
-    public static List<(long Row, float Score)> TopK(NpyReader index, float[] query, int k)
+    /// <summary>
+    /// float32 for '&lt;f4' [n, d]; int8 / uint8 for '|i1' / '|u1' [n, d]; binary / ubinary for '|i1' / '|u1' [n, ⌈d/8⌉];
+    /// anything else an error naming the file and the widths.
+    /// </summary>
+    internal static EmbeddingPrecision IndexPrecision(NpyReader index, int dimension, string path, string model)
     {
-        var best = new List<(long Row, float Score)>(k + 1);
-        var row = new float[index.Columns];
-        for (long r = 0; index.ReadRow(row); r++)
+        int packed = (dimension + 7) / 8;
+        EmbeddingPrecision? p = index.Descr switch
         {
-            float s = VectorMath.CosineSimilarity(query, row);
-            if (best.Count == k && s <= best[^1].Score) continue;
-            int at = best.Count;
-            while (at > 0 && best[at - 1].Score < s) at--;
-            best.Insert(at, (r, s));
-            if (best.Count > k) best.RemoveAt(k);
-        }
-        return best;
+            "<f4" when index.Columns == dimension => EmbeddingPrecision.Float32,
+            "|i1" when index.Columns == dimension => EmbeddingPrecision.Int8,
+            "|u1" when index.Columns == dimension => EmbeddingPrecision.UInt8,
+            "|i1" when index.Columns == packed => EmbeddingPrecision.Binary,
+            "|u1" when index.Columns == packed => EmbeddingPrecision.UBinary,
+            _ => null,
+        };
+        return p ?? throw new InvalidDataException(
+            $"{path}: {index.Descr} vectors of width {index.Columns}, but the model {model} gives {dimension} dimensions " +
+            $"(float32/int8/uint8 width {dimension}, binary/ubinary width {packed}); was the index built with another model or --dimensions?");
     }
 
     /// <summary>The line numbers in INDEX.lines.txt (one per row), or null when there is no sidecar.</summary>
