@@ -131,7 +131,7 @@ public static class SearchCommand
             _ => null,
         };
         return p ?? throw new InvalidDataException(
-            $"{path}: {index.Descr} vectors of width {index.Columns}, but the model {model} gives {dimension} dimensions " +
+            $"{path}: vectors have {index.Columns} dimensions ({index.Descr}, width {index.Columns}), but the model {model} gives {dimension} dimensions " +
             $"(float32/int8/uint8 width {dimension}, binary/ubinary width {packed}); was the index built with another model or --dimensions?");
     }
 
