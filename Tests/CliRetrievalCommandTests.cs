@@ -254,6 +254,36 @@ public class CliRetrievalCommandTests
     }
 
     [Test]
+    public void SearchRescoresBinaryCandidatesWithFloatVectors()
+    {
+        string dir = Folder();
+        F.MeanPooling(dir, normalize: true);
+        string corpus = WriteCorpus(dir), bin = Path.Combine(dir, "b.npy"), f32 = Path.Combine(dir, "f.npy");
+        Assert.That(Run("", "embed", "--model", dir, "--input", corpus, "--output", bin, "--precision", "ubinary").Code, Is.EqualTo(0));
+        Assert.That(Run("", "embed", "--model", dir, "--input", corpus, "--output", f32).Code, Is.EqualTo(0));
+        var embedder = SentenceEmbedder.Load(dir);
+        float[][] floats = embedder.Embed(Corpus);
+        float[] q = embedder.Embed("a dog at night");
+        byte[][] stored = EmbeddingQuantizer.Quantize(floats, EmbeddingPrecision.UBinary);
+        byte[] qq = new byte[4];
+        EmbeddingQuantizer.PackBits(q, qq);
+        // Candidates: the best 3·2 by Hamming; then cosine with their float vectors; best 3.
+        var expected = Enumerable.Range(0, Corpus.Length)
+            .Select(r => (Row: r, H: qq.Zip(stored[r], (x, y) => System.Numerics.BitOperations.PopCount((uint)(x ^ y))).Sum()))
+            .OrderBy(x => x.H).ThenBy(x => x.Row).Take(6)
+            .Select(x => (Line: x.Row + 1, Score: VectorMath.CosineSimilarity(q, floats[x.Row])))
+            .OrderByDescending(x => x.Score).ThenBy(x => x.Line).Take(3).ToArray();
+        var (code, output, err) = Run("", "search", "--model", dir, "--index", bin, "--corpus", corpus, "--top-k", "3",
+            "--rescore-vectors", f32, "a dog at night");
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(Hits(output).Select(h => h.Line), Is.EqualTo(expected.Select(e => e.Line)));
+        Assert.That(Hits(output).Select(h => h.Score), Is.EqualTo(expected.Select(e => e.Score)).Within(1e-5f));
+        var (code2, _, err2) = Run("", "search", "--model", dir, "--index", bin, "--corpus", corpus, "--rescore-vectors", bin, "q");
+        Assert.That(code2, Is.EqualTo(1));
+        Assert.That(err2, Does.Contain("b.npy").And.Contain("float32 [12, 32]"));
+    }
+
+    [Test]
     public void SearchErrorsNameTheFile()
     {
         string dir = Folder();

@@ -132,6 +132,16 @@ public sealed class NpyReader : IDisposable
         return true;
     }
 
+    /// <summary>Reads float32 row <paramref name="row"/> (random access; the stream must be seekable); the sequential position is not kept.</summary>
+    public void ReadRowAt(long row, Span<float> destination)
+    {
+        if (Descr != "<f4") throw Bad($"holds {Descr} values, not float32");
+        if ((ulong)row >= (ulong)Rows) throw new ArgumentOutOfRangeException(nameof(row), row, $"{Name} has {Rows} rows");
+        if (destination.Length != Columns) throw new ArgumentException($"row buffer has {destination.Length} values, the file has {Columns}", nameof(destination));
+        _stream.Position = DataOffset + row * Columns * sizeof(float);
+        if (ReadAtMost(MemoryMarshal.AsBytes(destination)) < destination.Length * sizeof(float)) throw Bad($"truncated at row {row} of {Rows}");
+    }
+
     /// <summary>Reads the next row's raw bytes (<see cref="RowBytes"/> of them, any dtype); false after the last row.</summary>
     public bool ReadRowBytes(Span<byte> row)
     {

@@ -12,7 +12,9 @@ namespace BertSharp.Cli;
 /// The index's precision comes from its dtype and width: float32 → cosine; int8 / uint8 ([n, d], with the ranges
 /// sidecar INDEX.ranges.npy that `embed --precision` writes) → integer inner product of the quantized query;
 /// binary / ubinary ([n, ⌈d/8⌉]) → score = −Hamming distance. --rescore re-scores the best k·M (M default 2, as
-/// sentence-transformers) by the float query · the stored vector (<see cref="QuantizedTopK"/>).
+/// sentence-transformers) by the float query · the stored vector (<see cref="QuantizedTopK"/>); --rescore-vectors
+/// FLOAT.npy (the float32 index of the same corpus) re-scores the best k·M by cosine with their float32 vectors instead,
+/// reading only those rows.
 /// Row i of the index is the i-th record (non-blank line) of the corpus, or, when the index has the sidecar
 /// INDEX.lines.txt written by `embed --skip-bad-lines`, the corpus line named on line i of it.
 /// </summary>
@@ -21,7 +23,7 @@ public static class SearchCommand
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
         var a = new CliArgs(args, [.. ModelOptions.ValueOptions, "--pooling", "--index", "--corpus", "--top-k", "--prompt-name", "--prompt",
-            "--dimensions", "--rescore-multiplier"], ["--normalize", "--no-normalize", "--rescore"]);
+            "--dimensions", "--rescore-multiplier", "--rescore-vectors"], ["--normalize", "--no-normalize", "--rescore"]);
         if (a.Has("--normalize") && a.Has("--no-normalize")) throw new CliUsageException("give --normalize or --no-normalize, not both");
         if (a.Positional.Count != 1) throw new CliUsageException("give exactly one query text");
         string query = a.Positional[0];
@@ -41,13 +43,16 @@ public static class SearchCommand
         EmbedOptions options = EmbedCommand.Options(a, embedder);
         int dimension = options.Dimensions ?? embedder.Dimension;
         int multiplier = a.GetInt("--rescore-multiplier") ?? 2;
-        if (a.Has("--rescore-multiplier") && !a.Has("--rescore")) throw new CliUsageException("--rescore-multiplier goes with --rescore");
+        bool rescore = a.Has("--rescore") || a.Has("--rescore-vectors");
+        if (a.Has("--rescore") && a.Has("--rescore-vectors")) throw new CliUsageException("give --rescore or --rescore-vectors, not both");
+        if (a.Has("--rescore-multiplier") && !rescore) throw new CliUsageException("--rescore-multiplier goes with --rescore or --rescore-vectors");
         if (multiplier < 1) throw new CliUsageException("--rescore-multiplier must be at least 1");
 
         using var index = NpyReader.Open(indexPath);
         EmbeddingPrecision precision = IndexPrecision(index, dimension, indexPath, a.Require("--model"));
-        if (a.Has("--rescore") && precision == EmbeddingPrecision.Float32)
+        if (rescore && precision == EmbeddingPrecision.Float32)
             throw new CliUsageException($"--rescore: {indexPath} holds float32 vectors already (rescoring is for int8/uint8/binary indexes)");
+        using NpyReader? floatVectors = a.Get("--rescore-vectors") is string fv ? OpenFloatVectors(fv, index, dimension) : null;
         QuantizationRanges? ranges = null;
         if (precision is EmbeddingPrecision.Int8 or EmbeddingPrecision.UInt8)
         {
@@ -59,10 +64,19 @@ public static class SearchCommand
         int[]? rowLines = ReadSidecar(EmbedCommand.LinesSidecar(indexPath), index.Rows);
 
         float[] q = embedder.Embed([query], options)[0];
-        var search = new QuantizedTopK(q, precision, ranges, topK, a.Has("--rescore") ? multiplier : 0);
+        var search = floatVectors is not null ? new QuantizedTopK(q, precision, ranges, checked(topK * multiplier))
+            : new QuantizedTopK(q, precision, ranges, topK, a.Has("--rescore") ? multiplier : 0);
         var stored = new byte[index.RowBytes];
         for (long r = 0; index.ReadRowBytes(stored); r++) search.Add(r, stored);
-        var hits = search.Results();
+        IReadOnlyList<(long Row, float Score)> hits = search.Results();
+        if (floatVectors is not null)
+        {
+            var v = new float[dimension];
+            var rescored = new List<(long Row, float Score)>(hits.Count);
+            foreach (var (row, _) in hits) { floatVectors.ReadRowAt(row, v); rescored.Add((row, VectorMath.CosineSimilarity(q, v))); }
+            rescored.Sort((x, y) => y.Score.CompareTo(x.Score) is int c && c != 0 ? c : x.Row.CompareTo(y.Row));
+            hits = rescored.Take(topK).ToList();
+        }
 
         // Row → corpus line; count the corpus records and pick up the hit texts in one streaming pass.
         var wanted = new Dictionary<int, string?>();
@@ -112,6 +126,19 @@ public static class SearchCommand
         }
         stdout.Flush();
         return 0;
+    }
+
+    /// <summary>The float32 vectors of the same corpus, [rows of the index, d].</summary>
+    private static NpyReader OpenFloatVectors(string path, NpyReader index, int dimension)
+    {
+        if (!File.Exists(path)) throw new CliUsageException($"--rescore-vectors {path}: no such file");
+        var reader = NpyReader.Open(path);
+        if (reader.Descr != "<f4" || reader.Columns != dimension || reader.Rows != index.Rows)
+        {
+            reader.Dispose();
+            throw new InvalidDataException($"{path}: --rescore-vectors needs float32 [{index.Rows}, {dimension}] (the float index of the same corpus), got {reader.Descr} [{reader.Rows}, {reader.Columns}]");
+        }
+        return reader;
     }
 
     /// <summary>
