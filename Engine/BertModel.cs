@@ -83,17 +83,36 @@ public sealed class BertModel
         throw new BertInputException($"model folder '{Directory}' has no tokenizer (tokenizer.json or vocab.txt); pass token ids instead");
 
     /// <summary>
-    /// Runs the encoder on a batch of token ids. Each row is computed up to its last real token; padded positions
-    /// of the outputs are zero. Throws <see cref="BertInputException"/> for rows longer than max_position_embeddings,
-    /// <see cref="OperationCanceledException"/> when <see cref="RunOptions.CancellationToken"/> is cancelled
-    /// (checked before the embeddings and before each layer).
+    /// Tokenizes texts (and optional pairs) with the model's tokenizer and runs them as one padded batch:
+    /// tokenize (applying the long-input policy) → batch → <see cref="Run(BertBatch, RunOptions?)"/>.
+    /// Sliding windows take one extra forward pass per long text (<see cref="LongInputs"/>), cancellation checked between them.
+    /// </summary>
+    public ModelOutput Run(IReadOnlyList<string> texts, IReadOnlyList<string?>? textPairs = null, RunOptions? options = null,
+        LongInputOptions? longInputs = null)
+    {
+        options ??= RunOptions.Default;
+        longInputs ??= LongInputOptions.Default;
+        TokenizedTexts tokens = LongInputs.Tokenize(this, texts, textPairs, longInputs, options);
+        BertBatch batch = BertBatch.FromEncodings(tokens.Encodings, RequireTokenizer().PadTokenId);
+        if (tokens.Windowed.Count > 0) return LongInputs.RunWithWindows(this, tokens, batch, longInputs, options);
+        ModelOutput output = Run(batch, options);
+        return new ModelOutput(batch, output.HiddenSize, output.NumHeads, output.LastHiddenState, output.PoolerOutput,
+            output.HiddenStates, output.Attentions, tokens.Truncated);
+    }
+
+    /// <summary>
+    /// Runs the model on a batch of token ids: embeddings → encoder → pooler. Each row is computed up to its last real
+    /// token; padded positions of the outputs are zero. Throws <see cref="BertInputException"/> for rows longer than
+    /// max_position_embeddings, <see cref="OperationCanceledException"/> when <see cref="RunOptions.CancellationToken"/>
+    /// is cancelled (checked before the embeddings and before each layer).
     /// </summary>
     public ModelOutput Run(BertBatch batch, RunOptions? options = null)
     {
         options ??= RunOptions.Default;
-        int h = Config.HiddenSize, t = batch.SequenceLength, heads = Config.NumAttentionHeads;
-        using Workspace ws = Encode(batch, options.OutputHiddenStates, options.OutputAttentions, options.MaxThreads,
-            options.CancellationToken, out List<float[]>? hiddenStates, out List<float[]>? attentions);
+        int h = Config.HiddenSize;
+        List<float[]>? hiddenStates = options.OutputHiddenStates ? new() : null;
+        List<float[]>? attentions = options.OutputAttentions ? new() : null;
+        using Workspace ws = Encode(batch, options.MaxThreads, options.CancellationToken, hiddenStates, attentions);
         PackedSequences packed = ws.Packed;
         ReadOnlySpan<float> x = ws.Hidden.AsSpan(0, packed.TotalTokens * h);
         float[] last = hiddenStates is not null ? hiddenStates[^1] : packed.Unpack(x, h);
@@ -103,7 +122,7 @@ public sealed class BertModel
             pooled = new float[batch.BatchSize * h];
             Pooler.Forward(x, packed, pooled);
         }
-        return new ModelOutput(batch, h, heads, last, pooled, hiddenStates, attentions);
+        return new ModelOutput(batch, h, Config.NumAttentionHeads, last, pooled, hiddenStates, attentions);
     }
 
     /// <summary>
@@ -127,7 +146,7 @@ public sealed class BertModel
             throw new ArgumentException($"lastHiddenState has {lastHiddenState.Length} floats, needs [{batch.BatchSize},{batch.SequenceLength},{h}]", nameof(lastHiddenState));
         if (!poolerOutput.IsEmpty && poolerOutput.Length < batch.BatchSize * h)
             throw new ArgumentException($"poolerOutput has {poolerOutput.Length} floats, needs [{batch.BatchSize},{h}]", nameof(poolerOutput));
-        using Workspace ws = Encode(batch, false, false, maxThreads, cancellationToken, out _, out _);
+        using Workspace ws = Encode(batch, maxThreads, cancellationToken, null, null);
         ReadOnlySpan<float> x = ws.Hidden.AsSpan(0, ws.Packed.TotalTokens * h);
         ws.Packed.Unpack(x, h, lastHiddenState);
         if (!poolerOutput.IsEmpty && Pooler is not null) Pooler.Forward(x, ws.Packed, poolerOutput);
@@ -138,11 +157,10 @@ public sealed class BertModel
     /// Any exception (bad input, cancellation) gives the workspace back to this thread before it leaves: every call
     /// re-initialises the workspace from the batch, so a cancelled call leaves nothing behind for the next one.
     /// </summary>
-    private Workspace Encode(BertBatch batch, bool outputHiddenStates, bool outputAttentions, int maxThreads,
-        CancellationToken cancellationToken, out List<float[]>? hiddenStates, out List<float[]>? attentions)
+    private Workspace Encode(BertBatch batch, int maxThreads, CancellationToken cancellationToken,
+        List<float[]>? hiddenStates, List<float[]>? attentions)
     {
-        int h = Config.HiddenSize, t = batch.SequenceLength, heads = Config.NumAttentionHeads;
-        Workspace ws = Workspace.Rent(batch, h, Config.IntermediateSize, Config.HeadDim);
+        Workspace ws = Workspace.Rent(batch, Config.HiddenSize, Config.IntermediateSize, Config.HeadDim);
         try
         {
             PackedSequences packed = ws.Packed;
@@ -151,22 +169,10 @@ public sealed class BertModel
                     throw new BertInputException(
                         $"row {b} has {packed.Lengths[b]} tokens but the model has {Config.MaxPositionEmbeddings} positions (max_position_embeddings); " +
                         "truncate it or use LongInputPolicy.Truncate / LongInputPolicy.SlidingWindow");
-            float[] x = ws.Hidden;
+            var context = new ForwardContext(batch, ws, maxThreads, cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
-            Embeddings.Forward(batch, packed, x);
-            hiddenStates = outputHiddenStates ? new() : null;
-            attentions = outputAttentions ? new() : null;
-            hiddenStates?.Add(packed.Unpack(x.AsSpan(0, packed.TotalTokens * h), h));
-            IReadOnlyList<BertLayer> layers = Encoder.Layers;
-            for (int i = 0; i < layers.Count; i++)   // indexed: foreach over the interface would allocate an enumerator
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                BertLayer layer = layers[i];
-                float[]? probs = attentions is null ? null : new float[batch.BatchSize * heads * t * t];
-                layer.Forward(x, ws, batch, probs, maxThreads);
-                if (probs is not null) attentions!.Add(probs);
-                hiddenStates?.Add(packed.Unpack(x.AsSpan(0, packed.TotalTokens * h), h));
-            }
+            Embeddings.Forward(batch, packed, ws.Hidden);
+            Encoder.Forward(ws.Hidden, context, hiddenStates, attentions);
             return ws;
         }
         catch
@@ -175,12 +181,4 @@ public sealed class BertModel
             throw;
         }
     }
-
-    /// <summary>
-    /// Tokenizes texts (and optional pairs) with the model's tokenizer and runs them as one padded batch
-    /// (sliding windows: one extra forward pass per long text, cancellation checked between them).
-    /// </summary>
-    public ModelOutput Run(IReadOnlyList<string> texts, IReadOnlyList<string?>? textPairs = null, RunOptions? options = null,
-        LongInputOptions? longInputs = null) =>
-        LongInputs.Run(this, texts, textPairs, options ?? RunOptions.Default, longInputs ?? LongInputOptions.Default);
 }

@@ -28,14 +28,17 @@ public sealed class LongInputOptions
     public static LongInputOptions Default { get; } = new();
 }
 
+/// <summary>Texts tokenized under a long-input policy: one encoding per text, which rows were cut, which need windows.</summary>
+internal sealed record TokenizedTexts(Encoding[] Encodings, bool[] Truncated, List<int> Windowed, int MaxLength);
+
 /// <summary>
-/// Text-level forward pass: tokenize, apply the long-input policy, run, merge windows.
+/// The long-input policy (<see cref="LongInputPolicy"/>): tokenizing with it, and running the sliding windows.
 /// options.CancellationToken is checked per text while tokenizing, and before every forward pass (one per long text).
 /// </summary>
 internal static class LongInputs
 {
-    public static ModelOutput Run(BertModel model, IReadOnlyList<string> texts, IReadOnlyList<string?>? pairs,
-        RunOptions options, LongInputOptions longInputs)
+    public static TokenizedTexts Tokenize(BertModel model, IReadOnlyList<string> texts, IReadOnlyList<string?>? pairs,
+        LongInputOptions longInputs, RunOptions options)
     {
         BertTokenizer tokenizer = model.RequireTokenizer();
         if (pairs is not null && pairs.Count != texts.Count)
@@ -74,16 +77,14 @@ internal static class LongInputs
             }
             encodings[i] = e;
         }
-
-        BertBatch batch = BertBatch.FromEncodings(encodings, tokenizer.PadTokenId);
-        if (windowed.Count == 0)
-        {
-            ModelOutput output = model.Run(batch, options);
-            return new ModelOutput(batch, output.HiddenSize, output.NumHeads, output.LastHiddenState, output.PoolerOutput,
-                output.HiddenStates, output.Attentions, truncated);
-        }
-        return RunWithWindows(model, tokenizer, encodings, batch, windowed, maxLength, longInputs.Stride, options, truncated);
+        return new TokenizedTexts(encodings, truncated, windowed, maxLength);
     }
+
+    /// <summary>Rows that fit run as one batch; each windowed row runs its windows and merges them.</summary>
+    public static ModelOutput RunWithWindows(BertModel model, TokenizedTexts tokens, BertBatch batch, LongInputOptions longInputs,
+        RunOptions options) =>
+        RunWithWindows(model, model.RequireTokenizer(), tokens.Encodings, batch, tokens.Windowed, tokens.MaxLength,
+            longInputs.Stride, options, tokens.Truncated);
 
     private static ModelOutput RunWithWindows(BertModel model, BertTokenizer tokenizer, Encoding[] encodings, BertBatch batch,
         List<int> windowed, int maxLength, int stride, RunOptions options, bool[] truncated)

@@ -73,7 +73,7 @@ public class CliTraceAndAttentionTests
         StageLine st = stages[^1];
         Assert.That(384 * (st.Std * st.Std + st.Mean * st.Mean), Is.EqualTo(1).Within(1e-3));
 
-        // The recomputed layers (LayerProbe, plain loops) agree with the engine's fused path.
+        // The recomputed layers (the reference encoder, plain loops) agree with the engine's fused path.
         string last = output.Replace("\r", "").Split('\n').First(l => l.StartsWith("sentence_embedding =", StringComparison.Ordinal));
         double diff = double.Parse(last[(last.LastIndexOf('=') + 1)..].Trim(), CultureInfo.InvariantCulture);
         Assert.That(diff, Is.LessThan(1e-4), last);

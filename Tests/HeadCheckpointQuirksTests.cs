@@ -112,7 +112,7 @@ public class HeadCheckpointQuirksTests
                 case HiddenActivation.Relu: Engine.Kernels.Activations.ReluReference(expected); break;
                 default: Engine.Kernels.Activations.GeluTanhReference(expected); break;
             }
-            HeadActivation.Apply(act, x);
+            BertSharp.Engine.Model.ActivationFunction.Apply(act, x);
             Assert.That(x, Is.EqualTo(expected).Within(2e-6), $"{act} n={n}");
         }
     }

@@ -19,7 +19,7 @@ public static class Activations
     {
         int i = 0;
         ref float start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
-        if (UseVector512 && Vector512.IsHardwareAccelerated)
+        if (UseVector512 && KernelPathOverride.AllowsVector512 && Vector512.IsHardwareAccelerated)
             for (; i + 16 <= x.Length; i += 16)
                 GeluErf(Vector512.LoadUnsafe(ref start, (nuint)i)).StoreUnsafe(ref start, (nuint)i);
         if (Vector.IsHardwareAccelerated && x.Length - i >= Vector<float>.Count)

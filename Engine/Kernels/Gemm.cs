@@ -78,7 +78,8 @@ public static class Gemm
                 job.Setup(px, m, k, n, w, bias.IsEmpty ? null : pb, py, residual.IsEmpty ? null : pr, resolved, threads, packedX, epilogue);
                 try
                 {
-                    KernelParallel.Run(job, threads);
+                    // Phase one packs x into row tiles, phase two computes the work items from the packed tiles.
+                    KernelParallel.For(job.Tiles, new GemmJob<TEpilogue>.PackPieces(job), job.Items, new GemmJob<TEpilogue>.ComputePieces(job), threads);
                 }
                 finally
                 {
@@ -91,6 +92,7 @@ public static class Gemm
 
     /// <summary>The path <see cref="GemmPath.Auto"/> picks on this CPU.</summary>
     public static GemmPath BestPath =>
+        KernelPathOverride.Path != GemmPath.Auto ? KernelPathOverride.Path :
         Avx512F.IsSupported ? GemmPath.Vector512 :
         Avx2.IsSupported && Fma.IsSupported ? GemmPath.Vector256 :
         GemmPath.Portable;
@@ -160,13 +162,25 @@ public static class Gemm
 
     /// <summary>
     /// One call: its arguments as raw pointers (the spans are fixed for the duration of the call) and the shared
-    /// scratch holding x packed into row tiles. Participants first pack tiles of x, then take work items
-    /// (row block × panel group) from a shared counter — so a participant that starts late (a busy core) simply
-    /// takes fewer items. Which participant computes an item never changes how it is computed.
+    /// scratch holding x packed into row tiles. The pieces: first the row tiles of x to pack, then the work items
+    /// (row block × panel group) — see <see cref="KernelParallel.For{TFirst, TSecond}"/>. Which thread computes an
+    /// item never changes how it is computed.
     /// </summary>
-    private sealed unsafe class GemmJob<TEpilogue> : ParallelWork
+    private sealed unsafe class GemmJob<TEpilogue>
         where TEpilogue : struct, IGemmEpilogue
     {
+        /// <summary>Phase one: pack row tile <c>piece</c> of x.</summary>
+        public readonly struct PackPieces(GemmJob<TEpilogue> job) : IParallelPieces
+        {
+            public void Run(int piece, int slot) => job.PackTile(piece);
+        }
+
+        /// <summary>Phase two: compute work item <c>piece</c>, with the slot's scratch for narrow last panels.</summary>
+        public readonly struct ComputePieces(GemmJob<TEpilogue> job) : IParallelPieces
+        {
+            public void Run(int piece, int slot) => job.ComputeItem(piece, job.EdgeScratch(slot));
+        }
+
         [ThreadStatic] private static GemmJob<TEpilogue>? t_job;
 
         /// <summary>The calling thread's job object (a caller runs one call at a time, so it can be reused).</summary>
@@ -183,7 +197,15 @@ public static class Gemm
         private int _mr, _tiles, _baseRows, _tallTiles, _kBlock, _tilesPerBlock, _rowBlocks;
         // Scheduling, which may depend on the thread count.
         private int _panelsPerGroup, _items;
-        private int _nextPack, _packedTiles, _nextItem, _itemsDone;
+        // Per-thread scratch for a last panel narrower than 32 columns: y tile, residual tile and bias, 32 wide.
+        private const int EdgeFloats = 2 * GemmKernel512.MaxRows * W + W;
+        private readonly float[] _edge = GC.AllocateArray<float>(EdgeFloats * KernelParallel.ProcessorCount, pinned: true);
+
+        public int Tiles => _tiles;
+        public int Items => _items;
+
+        private float* EdgeScratch(int slot) =>
+            (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_edge)) + (nint)slot * EdgeFloats;
 
         public void Setup(float* x, int m, int k, int n, PackedWeight w, float* bias, float* y, float* residual, GemmPath path, int threads,
             float* packedX, TEpilogue epilogue)
@@ -206,7 +228,6 @@ public static class Gemm
             int panelGroups = Math.Clamp((wantedItems + _rowBlocks - 1) / _rowBlocks, 1, _panels);
             _panelsPerGroup = (_panels + panelGroups - 1) / panelGroups;
             _items = _rowBlocks * ((_panels + _panelsPerGroup - 1) / _panelsPerGroup);
-            _nextPack = _packedTiles = _nextItem = _itemsDone = 0;
         }
 
         public void Clear()
@@ -217,34 +238,6 @@ public static class Gemm
 
         private int TileRow0(int t) => t * _baseRows + Math.Min(t, _tallTiles);
         private int TileHeight(int t) => _baseRows + (t < _tallTiles ? 1 : 0);
-
-        protected override bool IsComplete => Volatile.Read(ref _itemsDone) >= _items;
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // fast from the first call: no tier-0 driver
-        protected override void RunPieces()
-        {
-            // Phase 1: pack x, one row tile at a time, then wait until every tile is packed.
-            int t;
-            while ((t = Interlocked.Increment(ref _nextPack) - 1) < _tiles)
-            {
-                try { PackTile(t); }
-                catch (Exception e) { Fail(e); }
-                finally { Interlocked.Increment(ref _packedTiles); }
-            }
-            var spin = new SpinWait();
-            while (Volatile.Read(ref _packedTiles) < _tiles)
-                spin.SpinOnce(sleep1Threshold: -1);
-
-            // Phase 2: compute items.
-            float* edge = stackalloc float[2 * GemmKernel512.MaxRows * W + W];
-            int item;
-            while ((item = Interlocked.Increment(ref _nextItem) - 1) < _items)
-            {
-                try { ComputeItem(item, edge); }
-                catch (Exception e) { Fail(e); }
-                finally { Interlocked.Increment(ref _itemsDone); }
-            }
-        }
 
         // Packed x layout: for each k block [k0, k0 + kc): kc × m floats, tile after tile; tile t (rows row0.., R rows)
         // occupies [kc, R] at offset k0 * m + kc * row0, element (p, r) = x[row0 + r, k0 + p].

@@ -41,12 +41,7 @@ public static class LayerNorm
         int threads = Math.Min(KernelParallel.ResolveThreads(maxThreads), pieces);
         if (threads <= 1) { Apply(x, rows, n, gamma, beta, eps, y); return; }
         fixed (float* px = x, py = y, pg = gamma, pb = beta)
-        {
-            var work = RowsWork.ForThisThread;
-            work.Setup(px, py, pg, pb, rows, n, eps, pieces);
-            try { KernelParallel.Run(work, threads); }
-            finally { work.Clear(); }
-        }
+            KernelParallel.For(pieces, new RowBlocks(px, py, pg, pb, rows, n, eps), threads);
     }
 
     /// <summary>Rows one parallel piece normalises.</summary>
@@ -60,7 +55,7 @@ public static class LayerNorm
     {
         int i = 0;
         float sum = 0;
-        bool wide = UseVector512 && Vector512.IsHardwareAccelerated;
+        bool wide = UseVector512 && KernelPathOverride.AllowsVector512 && Vector512.IsHardwareAccelerated;
         int w = Vector<float>.Count;
         if (wide)
         {
@@ -127,50 +122,15 @@ public static class LayerNorm
             Unsafe.Add(ref y, i) = MathF.FusedMultiplyAdd((Unsafe.Add(ref x, i) - mean) * inv, Unsafe.Add(ref gamma, i), Unsafe.Add(ref beta, i));
     }
 
-    /// <summary>The pieces (blocks of <see cref="RowsPerPiece"/> rows) of one parallel call; one reusable instance per calling thread.</summary>
-    private sealed unsafe class RowsWork : ParallelWork
+    /// <summary>Piece p normalises rows [p·RowsPerPiece, (p + 1)·RowsPerPiece) (pointers fixed by the caller for the call).</summary>
+    private readonly unsafe struct RowBlocks(float* x, float* y, float* gamma, float* beta, int rows, int n, float eps) : IParallelPieces
     {
-        [ThreadStatic] private static RowsWork? t_work;
-        public static RowsWork ForThisThread => t_work ??= new RowsWork();
-
-        private float* _x, _y, _gamma, _beta;
-        private int _rows, _n, _pieces, _next, _done;
-        private float _eps;
-
-        public void Setup(float* x, float* y, float* gamma, float* beta, int rows, int n, float eps, int pieces)
+        public void Run(int piece, int slot)
         {
-            _x = x; _y = y; _gamma = gamma; _beta = beta; _rows = rows; _n = n; _eps = eps; _pieces = pieces; _next = 0; _done = 0;
+            int end = Math.Min(rows, (piece + 1) * RowsPerPiece);
+            for (int r = piece * RowsPerPiece; r < end; r++)
+                Row(ref x[(nint)r * n], n, ref *gamma, ref *beta, eps, ref y[(nint)r * n]);
         }
-
-        public void Clear() { _x = _y = _gamma = _beta = null; }
-
-        protected override bool IsComplete => Volatile.Read(ref _done) >= _pieces;
-
-        protected override void RunPieces()
-        {
-            int piece;
-            while ((piece = Interlocked.Increment(ref _next) - 1) < _pieces)
-            {
-                try
-                {
-                    int end = Math.Min(_rows, (piece + 1) * RowsPerPiece);
-                    for (int r = piece * RowsPerPiece; r < end; r++)
-                        Row(ref _x[(nint)r * _n], _n, ref *_gamma, ref *_beta, _eps, ref _y[(nint)r * _n]);
-                }
-                catch (Exception e) { Fail(e); }
-                finally { Interlocked.Increment(ref _done); }
-            }
-        }
-    }
-
-    /// <summary>y = LayerNorm(x + residual): the post-LN residual block of BERT. y may alias x or residual.</summary>
-    public static void ApplyWithResidual(ReadOnlySpan<float> x, ReadOnlySpan<float> residual, int rows, int n,
-        ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps, Span<float> y)
-    {
-        Check(x.Length, y.Length, rows, n, gamma.Length, beta.Length);
-        if (residual.Length < rows * n) throw new ArgumentException($"residual has {residual.Length} floats, expected {rows * n}", nameof(residual));
-        TensorPrimitives.Add(x[..(rows * n)], residual[..(rows * n)], y);
-        Apply(y, rows, n, gamma, beta, eps, y);
     }
 
     /// <summary>Reference: plain loops with double accumulation.</summary>

@@ -21,7 +21,7 @@ public static class Softmax
 
         float max = float.NegativeInfinity;
         i = 0;
-        bool wide = UseVector512 && Vector512.IsHardwareAccelerated && n >= 16;
+        bool wide = UseVector512 && KernelPathOverride.AllowsVector512 && Vector512.IsHardwareAccelerated && n >= 16;
         if (wide)
         {
             var vmax = Vector512.Create(float.NegativeInfinity);

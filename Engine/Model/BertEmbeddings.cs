@@ -1,4 +1,5 @@
 using BertSharp.Weights;
+using N = BertSharp.Weights.BertParameterNames;
 
 namespace BertSharp.Engine.Model;
 
@@ -20,10 +21,10 @@ public sealed class BertEmbeddings
     internal BertEmbeddings(Checkpoint checkpoint, BertConfig config)
     {
         _hidden = config.HiddenSize; _vocab = config.VocabSize; _positions = config.MaxPositionEmbeddings; _types = config.TypeVocabSize;
-        WordEmbeddings = checkpoint.ReadFloat32("embeddings.word_embeddings.weight", _vocab, _hidden);
-        PositionEmbeddings = checkpoint.ReadFloat32("embeddings.position_embeddings.weight", _positions, _hidden);
-        TokenTypeEmbeddings = checkpoint.ReadFloat32("embeddings.token_type_embeddings.weight", _types, _hidden);
-        LayerNorm = LinearLoader.LoadLayerNorm(checkpoint, "embeddings.LayerNorm", _hidden, config.LayerNormEps);
+        WordEmbeddings = checkpoint.ReadFloat32(N.WordEmbeddings, _vocab, _hidden);
+        PositionEmbeddings = checkpoint.ReadFloat32(N.PositionEmbeddings, _positions, _hidden);
+        TokenTypeEmbeddings = checkpoint.ReadFloat32(N.TokenTypeEmbeddings, _types, _hidden);
+        LayerNorm = LinearLoader.LoadLayerNorm(checkpoint, N.EmbeddingsLayerNormWeight, N.EmbeddingsLayerNormBias, _hidden, config.LayerNormEps);
     }
 
     /// <summary>output: [TotalTokens, hidden], packed rows of the batch.</summary>

@@ -25,40 +25,35 @@ public sealed class BertLayer
 
     internal BertLayer(Checkpoint checkpoint, BertConfig config, int index)
     {
-        string p = $"encoder.layer.{index}.";
+        BertLayerParameterNames n = BertParameterNames.Layer(index);
         int h = config.HiddenSize, inter = config.IntermediateSize;
-        SelfAttention = new BertSelfAttention(checkpoint, config, p + "attention.self.");
-        AttentionOutput = LinearLoader.Load(checkpoint, p + "attention.output.dense", h, h);
-        AttentionLayerNorm = LinearLoader.LoadLayerNorm(checkpoint, p + "attention.output.LayerNorm", h, config.LayerNormEps);
-        Intermediate = LinearLoader.Load(checkpoint, p + "intermediate.dense", inter, h);
-        Output = LinearLoader.Load(checkpoint, p + "output.dense", h, inter);
-        OutputLayerNorm = LinearLoader.LoadLayerNorm(checkpoint, p + "output.LayerNorm", h, config.LayerNormEps);
+        float eps = config.LayerNormEps;
+        SelfAttention = new BertSelfAttention(checkpoint, config, n);
+        AttentionOutput = LinearLoader.Load(checkpoint, n.AttentionOutputDenseWeight, n.AttentionOutputDenseBias, h, h);
+        AttentionLayerNorm = LinearLoader.LoadLayerNorm(checkpoint, n.AttentionOutputLayerNormWeight, n.AttentionOutputLayerNormBias, h, eps);
+        Intermediate = LinearLoader.Load(checkpoint, n.IntermediateDenseWeight, n.IntermediateDenseBias, inter, h);
+        Output = LinearLoader.Load(checkpoint, n.OutputDenseWeight, n.OutputDenseBias, h, inter);
+        OutputLayerNorm = LinearLoader.LoadLayerNorm(checkpoint, n.OutputLayerNormWeight, n.OutputLayerNormBias, h, eps);
         Activation = config.HiddenAct;
     }
 
     /// <summary>x: [TotalTokens, hidden] is replaced by the layer's output.</summary>
-    internal void Forward(float[] x, Workspace ws, BertBatch batch, float[]? probabilities, int maxThreads)
+    internal void Forward(float[] x, in ForwardContext context, float[]? probabilities)
     {
-        int n = ws.Packed.TotalTokens, h = AttentionOutput.OutFeatures;
-        SelfAttention.Forward(x, ws.Qkv, ws.Context, batch, probabilities, ws, maxThreads);
+        Workspace ws = context.Workspace;
+        int n = context.Packed.TotalTokens, h = AttentionOutput.OutFeatures, threads = context.MaxThreads;
+        SelfAttention.Forward(x, context, probabilities);
 
         // a = LayerNorm(context·Woᵀ + bo + x): the residual add is fused into the GEMM.
-        float[] a = ws.Attention;
-        AttentionOutput.Forward(ws.Context, n, a, x, maxThreads);
-        AttentionLayerNorm.Apply(a.AsSpan(0, n * h), n, maxThreads);
+        float[] a = ws.AttentionOutput;
+        AttentionOutput.Forward(ws.Context, n, a, x, threads);
+        AttentionLayerNorm.Apply(a.AsSpan(0, n * h), n, threads);
 
         // inter = act(a·Wiᵀ + bi): the activation runs in the GEMM's epilogue while each piece is in cache.
-        switch (Activation)
-        {
-            case HiddenActivation.Gelu: Intermediate.Forward(a, n, ws.Intermediate, default(GeluErfEpilogue), maxThreads); break;
-            case HiddenActivation.GeluNew:
-            case HiddenActivation.GeluPytorchTanh: Intermediate.Forward(a, n, ws.Intermediate, default(GeluTanhEpilogue), maxThreads); break;
-            case HiddenActivation.Relu: Intermediate.Forward(a, n, ws.Intermediate, default(ReluEpilogue), maxThreads); break;
-            default: throw new NotSupportedException($"hidden_act {Activation}");
-        }
+        ActivationFunction.LinearThenApply(Intermediate, Activation, a, n, ws.Intermediate, threads);
 
         // y = LayerNorm(inter·Wₒᵀ + bₒ + a), written over x (the layer input is no longer needed).
-        Output.Forward(ws.Intermediate, n, x, a, maxThreads);
-        OutputLayerNorm.Apply(x.AsSpan(0, n * h), n, maxThreads);
+        Output.Forward(ws.Intermediate, n, x, a, threads);
+        OutputLayerNorm.Apply(x.AsSpan(0, n * h), n, threads);
     }
 }

@@ -9,7 +9,7 @@ public sealed class BertPooler
     public Linear Dense { get; }
 
     internal BertPooler(Checkpoint checkpoint, BertConfig config) =>
-        Dense = LinearLoader.Load(checkpoint, "pooler.dense", config.HiddenSize, config.HiddenSize);
+        Dense = LinearLoader.Load(checkpoint, BertParameterNames.PoolerDenseWeight, BertParameterNames.PoolerDenseBias, config.HiddenSize, config.HiddenSize);
 
     /// <summary>x: [TotalTokens, hidden] packed; result: [batch, hidden] (zero for empty rows).</summary>
     internal void Forward(ReadOnlySpan<float> x, PackedSequences packed, Span<float> result)

@@ -2,13 +2,15 @@ using BertSharp.Weights;
 
 namespace BertSharp.Engine.Model;
 
-/// <summary>Reads "{name}.weight" [out, in] and "{name}.bias" [out] from a checkpoint into a <see cref="Linear"/>.</summary>
+/// <summary>
+/// Reads a linear layer (weight [out, in], bias [out]) or a LayerNorm (weight = γ, bias = β, [size]) from a checkpoint
+/// by the names in <see cref="BertParameterNames"/>.
+/// </summary>
 internal static class LinearLoader
 {
-    public static Linear Load(Checkpoint checkpoint, string name, int outFeatures, int inFeatures) =>
-        new(checkpoint.ReadFloat32(name + ".weight", outFeatures, inFeatures),
-            checkpoint.ReadFloat32(name + ".bias", outFeatures), outFeatures, inFeatures);
+    public static Linear Load(Checkpoint checkpoint, string weightName, string biasName, int outFeatures, int inFeatures) =>
+        new(checkpoint.ReadFloat32(weightName, outFeatures, inFeatures), checkpoint.ReadFloat32(biasName, outFeatures), outFeatures, inFeatures);
 
-    public static LayerNormParameters LoadLayerNorm(Checkpoint checkpoint, string name, int size, float eps) =>
-        new(checkpoint.ReadFloat32(name + ".weight", size), checkpoint.ReadFloat32(name + ".bias", size), eps);
+    public static LayerNormParameters LoadLayerNorm(Checkpoint checkpoint, string weightName, string biasName, int size, float eps) =>
+        new(checkpoint.ReadFloat32(weightName, size), checkpoint.ReadFloat32(biasName, size), eps);
 }

@@ -3,9 +3,10 @@ using BertSharp.Engine.Kernels;
 namespace BertSharp.Engine.Model;
 
 /// <summary>
-/// Everything one forward pass needs besides the weights: the packed layout of the batch and scratch buffers
-/// (N = TotalTokens): Hidden, Attention, Context: [N, hidden]; Qkv: [N, 3·hidden]; Intermediate: [N, intermediate];
-/// one attention scratch per kernel thread. Each thread keeps one workspace and reuses it while it is big enough,
+/// The scratch of one forward pass: the packed layout of the batch and (N = TotalTokens) Hidden: [N, hidden], the
+/// hidden state carried from layer to layer; Qkv: [N, 3·hidden]; Context: [N, hidden], the heads' outputs side by side;
+/// AttentionOutput: [N, hidden], LayerNorm(x + attention); Intermediate: [N, intermediate]; one attention scratch per
+/// kernel thread slot. Each thread keeps one workspace and reuses it while it is big enough,
 /// so a steady stream of same-sized calls allocates nothing.
 /// </summary>
 internal sealed class Workspace : IDisposable
@@ -16,15 +17,12 @@ internal sealed class Workspace : IDisposable
     public float[] Hidden { get; private set; } = [];
     public float[] Qkv { get; private set; } = [];
     public float[] Context { get; private set; } = [];
-    public float[] Attention { get; private set; } = [];
+    public float[] AttentionOutput { get; private set; } = [];
     public float[] Intermediate { get; private set; } = [];
-    /// <summary>Reused by the attention kernel of each layer (see BertSelfAttention).</summary>
-    internal object? AttentionWork { get; set; }
     private float[] _attentionScratch = [];
     private int _scratchPerThread;
 
     private Workspace() { }
-
 
     /// <summary>This thread's workspace, grown to fit the batch; give it back with Dispose.</summary>
     public static Workspace Rent(BertBatch batch, int hidden, int intermediate, int headDim)
@@ -36,7 +34,7 @@ internal sealed class Workspace : IDisposable
         int th = Math.Max(1, tokens * hidden);
         if (ws.Hidden.Length < th) ws.Hidden = new float[th];
         if (ws.Context.Length < th) ws.Context = new float[th];
-        if (ws.Attention.Length < th) ws.Attention = new float[th];
+        if (ws.AttentionOutput.Length < th) ws.AttentionOutput = new float[th];
         if (ws.Qkv.Length < 3 * th) ws.Qkv = new float[3 * th];
         int inter = Math.Max(1, tokens * intermediate);
         if (ws.Intermediate.Length < inter) ws.Intermediate = new float[inter];
@@ -47,12 +45,12 @@ internal sealed class Workspace : IDisposable
         return ws;
     }
 
-    /// <summary>Scratch of kernel participant <paramref name="index"/> (0 ≤ index &lt; ProcessorCount).</summary>
-    public Span<float> AttentionScratch(int index) => _attentionScratch.AsSpan(index * _scratchPerThread, _scratchPerThread);
+    /// <summary>Scratch of kernel thread slot <paramref name="slot"/> (0 ≤ slot &lt; ProcessorCount).</summary>
+    public Span<float> AttentionScratch(int slot) => _attentionScratch.AsSpan(slot * _scratchPerThread, _scratchPerThread);
 
     public void Dispose()
     {
-        long floats = (long)Hidden.Length + Qkv.Length + Context.Length + Attention.Length + Intermediate.Length + _attentionScratch.Length;
+        long floats = (long)Hidden.Length + Qkv.Length + Context.Length + AttentionOutput.Length + Intermediate.Length + _attentionScratch.Length;
         if (floats * sizeof(float) <= BertModel.WorkspaceCacheLimitBytes) t_cached = this;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using BertSharp.Engine;
+using BertSharp.Engine.Model.Reference;
 
 namespace BertSharp.Cli;
 
@@ -8,7 +9,7 @@ namespace BertSharp.Cli;
 /// Runs one text, takes the attention probabilities [len, len] of layer L (0-based), head H from the engine, and writes
 /// them as an SVG heatmap (<see cref="AttentionHeatmap"/>). On stdout: per query token, the key it attends to most.
 /// --query I (a token position) also prints that row in full: the head's q·kᵀ/√d scores, recomputed by
-/// <see cref="LayerProbe"/>, their softmax, and the engine's probabilities for comparison.
+/// the reference encoder (<see cref="ReferenceBertModel.Layer"/>), their softmax, and the engine's probabilities for comparison.
 /// </summary>
 public static class AttentionCommand
 {
@@ -48,7 +49,8 @@ public static class AttentionCommand
         }
         if (query is int qi)
         {
-            var probe = new LayerProbe(model.Encoder.Layers[layer], o.HiddenStates![layer].AsSpan(0, len * o.HiddenSize), len, o.AttentionMask.AsSpan(0, len));
+            ReferenceLayerTrace probe = ReferenceBertModel.Load(model.Directory)
+                .Layer(layer, o.HiddenStates![layer].AsSpan(0, len * o.HiddenSize).ToArray(), len, o.AttentionMask.AsSpan(0, len));
             stdout.WriteLine($"query token {qi} '{tokens[qi]}', head dim d = {probe.HeadDim}: score = q·k/√d, softmax over the row");
             stdout.WriteLine($"  {"key",-18} {"q·k/√d",10} {"softmax",10} {"engine",10}");
             for (int j = 0; j < len; j++)

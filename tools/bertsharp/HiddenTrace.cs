@@ -1,6 +1,7 @@
 using System.Globalization;
 using BertSharp.Engine;
 using BertSharp.Engine.Model;
+using BertSharp.Engine.Model.Reference;
 
 namespace BertSharp.Cli;
 
@@ -8,7 +9,7 @@ namespace BertSharp.Cli;
 /// `bertsharp hidden --trace`: one line per stage of the forward pass — name, shape, and mean, std (population),
 /// min, max over the valid (attention_mask == 1) positions — the numbers one prints when debugging a port.
 /// Stages: embeddings; per layer L the attention block's output a = LayerNorm₁(x + attention(x)) and the FFN
-/// activation act(a·Wiᵀ + bi) (both recomputed by <see cref="LayerProbe"/> from hidden_states.L, since the fused
+/// activation act(a·Wiᵀ + bi) (both recomputed by the reference encoder, <see cref="ReferenceBertModel.Layer"/>, from hidden_states.L, since the fused
 /// engine path does not keep them) and the layer output hidden_states.L+1 (the engine's); last_hidden_state,
 /// pooler_output, sentence_embedding. A last line gives the largest difference between the recomputed layer outputs
 /// and the engine's.
@@ -97,27 +98,27 @@ internal static class HiddenTrace
             tokenRows.Add(("embeddings (LayerNorm)", hs[0].AsSpan(ti * h, h).ToArray()));
         }
         double maxDiff = 0;
+        var reference = ReferenceBertModel.Load(model.Directory);
         for (int l = 0; l < model.Encoder.Layers.Count; l++)
         {
-            BertLayer layer = model.Encoder.Layers[l];
             StatsBuilder attention = new(), ffn = new();
             for (int r = 0; r < b; r++)
             {
                 int len = o.Batch.ActiveLength(r);
                 if (len == 0) continue;
                 ReadOnlySpan<int> m = mask.AsSpan(r * t, len);
-                var probe = new LayerProbe(layer, hs[l].AsSpan(r * t * h, len * h), len, m);
+                ReferenceLayerTrace probe = reference.Layer(l, hs[l].AsSpan(r * t * h, len * h).ToArray(), len, m);
                 if (r == 0 && token is int tj && tj < len)
                 {
-                    tokenRows.Add(($"layer.{l}.attention+ln", probe.AfterAttention.AsSpan(tj * h, h).ToArray()));
-                    tokenRows.Add(($"layer.{l}.ffn_activation", probe.FfnActivation.AsSpan(tj * inter, inter).ToArray()));
+                    tokenRows.Add(($"layer.{l}.attention+ln", probe.AttentionOutput.AsSpan(tj * h, h).ToArray()));
+                    tokenRows.Add(($"layer.{l}.ffn_activation", probe.Intermediate.AsSpan(tj * inter, inter).ToArray()));
                     tokenRows.Add(($"layer.{l}.output", hs[l + 1].AsSpan(tj * h, h).ToArray()));
                 }
                 for (int i = 0; i < len; i++)
                 {
                     if (m[i] == 0) continue;
-                    attention.Add(probe.AfterAttention.AsSpan(i * h, h));
-                    ffn.Add(probe.FfnActivation.AsSpan(i * inter, inter));
+                    attention.Add(probe.AttentionOutput.AsSpan(i * h, h));
+                    ffn.Add(probe.Intermediate.AsSpan(i * inter, inter));
                     ReadOnlySpan<float> engine = hs[l + 1].AsSpan((r * t + i) * h, h);
                     for (int c = 0; c < h; c++) maxDiff = Math.Max(maxDiff, Math.Abs(probe.Output[i * h + c] - engine[c]));
                 }

@@ -24,11 +24,9 @@ public sealed class BertForNextSentencePrediction : BertTaskModel
 
     public static BertForNextSentencePrediction Load(Checkpoint checkpoint)
     {
-        BertConfig c = checkpoint.Config;
-        var unexpected = HeadTensors.Verify(checkpoint, ArchitectureName,
-            [.. BertParameterNames.ForBertModel(c, withPooler: true), .. HeadTensors.Linear(BertOnlyNSPHead.Name, 2, c.HiddenSize)], []);
-        BertModel bert = BertModel.Load(checkpoint);
-        return new BertForNextSentencePrediction(bert, BertOnlyNSPHead.Load(checkpoint), unexpected);
+        var (bert, head, unexpected) = LoadLinearHead(checkpoint, ArchitectureName, withPooler: true,
+            BertParameterNames.SeqRelationshipWeight, BertParameterNames.SeqRelationshipBias, 2);
+        return new BertForNextSentencePrediction(bert, head, unexpected);
     }
 
     /// <summary>Logits [batch, 2].</summary>

@@ -31,7 +31,7 @@ public sealed class BertForPreTraining : BertTaskModel
         BertConfig c = checkpoint.Config;
         var unexpected = HeadTensors.Verify(checkpoint, ArchitectureName,
             [.. BertParameterNames.ForBertModel(c, withPooler: true), .. BertLMPredictionHead.Expected(checkpoint),
-             .. HeadTensors.Linear(BertOnlyNSPHead.Name, 2, c.HiddenSize)],
+             .. BertOnlyNSPHead.Expected(c)],
             BertLMPredictionHead.OptionalTensors);
         BertModel bert = BertModel.Load(checkpoint);
         return new BertForPreTraining(bert, BertLMPredictionHead.Load(checkpoint, bert.Embeddings.WordEmbeddings),

@@ -23,12 +23,9 @@ public sealed class BertForQuestionAnswering : BertTaskModel
 
     public static BertForQuestionAnswering Load(Checkpoint checkpoint)
     {
-        BertConfig c = checkpoint.Config;
-        var unexpected = HeadTensors.Verify(checkpoint, ArchitectureName,
-            [.. BertParameterNames.ForBertModel(c, withPooler: false), .. HeadTensors.Linear("qa_outputs", 2, c.HiddenSize)],
-            [BertParameterNames.PoolerDenseWeight, BertParameterNames.PoolerDenseBias]);
-        BertModel bert = BertModel.Load(checkpoint);
-        return new BertForQuestionAnswering(bert, LinearLoader.Load(checkpoint, "qa_outputs", 2, c.HiddenSize), unexpected);
+        var (bert, head, unexpected) = LoadLinearHead(checkpoint, ArchitectureName, withPooler: false,
+            BertParameterNames.QaOutputsWeight, BertParameterNames.QaOutputsBias, 2);
+        return new BertForQuestionAnswering(bert, head, unexpected);
     }
 
     /// <summary>StartLogits and EndLogits [batch, seq].</summary>

@@ -52,12 +52,9 @@ public sealed class BertForSequenceClassification : BertTaskModel
 
     public static BertForSequenceClassification Load(Checkpoint checkpoint)
     {
-        BertConfig c = checkpoint.Config;
-        int labels = ConfigNumLabels(c);
-        var unexpected = HeadTensors.Verify(checkpoint, ArchitectureName,
-            [.. BertParameterNames.ForBertModel(c, withPooler: true), .. HeadTensors.Linear("classifier", labels, c.HiddenSize)], []);
-        BertModel bert = BertModel.Load(checkpoint);
-        return new BertForSequenceClassification(bert, LinearLoader.Load(checkpoint, "classifier", labels, c.HiddenSize), unexpected);
+        var (bert, head, unexpected) = LoadLinearHead(checkpoint, ArchitectureName, withPooler: true,
+            BertParameterNames.ClassifierWeight, BertParameterNames.ClassifierBias, ConfigNumLabels(checkpoint.Config));
+        return new BertForSequenceClassification(bert, head, unexpected);
     }
 
     /// <summary>Logits [batch, num_labels].</summary>

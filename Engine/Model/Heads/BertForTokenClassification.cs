@@ -28,13 +28,9 @@ public sealed class BertForTokenClassification : BertTaskModel
 
     public static BertForTokenClassification Load(Checkpoint checkpoint)
     {
-        BertConfig c = checkpoint.Config;
-        int labels = ConfigNumLabels(c);
-        var unexpected = HeadTensors.Verify(checkpoint, ArchitectureName,
-            [.. BertParameterNames.ForBertModel(c, withPooler: false), .. HeadTensors.Linear("classifier", labels, c.HiddenSize)],
-            [BertParameterNames.PoolerDenseWeight, BertParameterNames.PoolerDenseBias]);
-        BertModel bert = BertModel.Load(checkpoint);
-        return new BertForTokenClassification(bert, LinearLoader.Load(checkpoint, "classifier", labels, c.HiddenSize), unexpected);
+        var (bert, head, unexpected) = LoadLinearHead(checkpoint, ArchitectureName, withPooler: false,
+            BertParameterNames.ClassifierWeight, BertParameterNames.ClassifierBias, ConfigNumLabels(checkpoint.Config));
+        return new BertForTokenClassification(bert, head, unexpected);
     }
 
     /// <summary>Logits [batch, seq, num_labels].</summary>

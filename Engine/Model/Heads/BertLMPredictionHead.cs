@@ -47,8 +47,8 @@ public sealed class BertLMPredictionHead
     {
         BertConfig c = checkpoint.Config;
         int h = c.HiddenSize, v = c.VocabSize;
-        Linear dense = LinearLoader.Load(checkpoint, "cls.predictions.transform.dense", h, h);
-        LayerNormParameters ln = LinearLoader.LoadLayerNorm(checkpoint, "cls.predictions.transform.LayerNorm", h, c.LayerNormEps);
+        Linear dense = LinearLoader.Load(checkpoint, N.MlmTransformDenseWeight, N.MlmTransformDenseBias, h, h);
+        LayerNormParameters ln = LinearLoader.LoadLayerNorm(checkpoint, N.MlmTransformLayerNormWeight, N.MlmTransformLayerNormBias, h, c.LayerNormEps);
 
         float[] bias;
         if (checkpoint.Contains(N.MlmBias))
@@ -91,7 +91,7 @@ public sealed class BertLMPredictionHead
         {
             Span<float> x = t.AsSpan(0, rows * h);
             TransformDense.Forward(hidden, rows, x, maxThreads);
-            HeadActivation.Apply(Activation, x);
+            ActivationFunction.Apply(Activation, x);
             TransformLayerNorm.Apply(x, rows);
             Decoder.Forward(x, rows, logits, maxThreads);
         }

@@ -35,6 +35,22 @@ public abstract class BertTaskModel
         return names;
     }
 
+    /// <summary>
+    /// For heads that are one linear layer over the encoder (classifier, qa_outputs, cls.seq_relationship): checks the
+    /// checkpoint fits (<see cref="HeadTensors.Verify"/>: the encoder, with a pooler or not, and the head [out, hidden]),
+    /// then loads the encoder and the head. Without a pooler, a stored one is not unexpected.
+    /// </summary>
+    private protected static (BertModel Bert, Linear Head, IReadOnlyList<string> Unexpected) LoadLinearHead(Checkpoint checkpoint,
+        string architecture, bool withPooler, string weightName, string biasName, int outFeatures)
+    {
+        BertConfig c = checkpoint.Config;
+        var unexpected = HeadTensors.Verify(checkpoint, architecture,
+            [.. BertParameterNames.ForBertModel(c, withPooler), .. HeadTensors.Linear(weightName, biasName, outFeatures, c.HiddenSize)],
+            withPooler ? [] : [BertParameterNames.PoolerDenseWeight, BertParameterNames.PoolerDenseBias]);
+        BertModel bert = BertModel.Load(checkpoint);
+        return (bert, LinearLoader.Load(checkpoint, weightName, biasName, outFeatures, c.HiddenSize), unexpected);
+    }
+
     internal static Checkpoint Open(string directory)
     {
         // A folder, or a hub id resolved through the Hugging Face cache.

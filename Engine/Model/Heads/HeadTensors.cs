@@ -51,6 +51,6 @@ internal static class HeadTensors
         return true;
     }
 
-    public static ExpectedTensor[] Linear(string name, int outFeatures, int inFeatures) =>
-        [new(name + ".weight", [outFeatures, inFeatures]), new(name + ".bias", [outFeatures])];
+    public static ExpectedTensor[] Linear(string weightName, string biasName, int outFeatures, int inFeatures) =>
+        [new(weightName, [outFeatures, inFeatures]), new(biasName, [outFeatures])];
 }

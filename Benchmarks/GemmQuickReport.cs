@@ -4,25 +4,28 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using BertSharp.Engine.Kernels;
 
-namespace BertSharp.Tests;
+namespace BertSharp.Benchmarks;
 
 /// <summary>
 /// A quick Stopwatch harness (seconds, not BenchmarkDotNet's minutes) printing GEMM GFLOP/s on the BERT shapes next
-/// to one core's FMA peak measured just before each shape. Explicit: it only runs when asked for.
-/// dotnet test Tests -c Release --filter "FullyQualifiedName~GemmThroughputReport" --logger "console;verbosity=detailed"
+/// to one core's FMA peak measured just before each shape:
+/// dotnet run -c Release --project Benchmarks -- --gemm-quick-report
 /// </summary>
-[Explicit("benchmark harness, not a test")]
-public class GemmThroughputReport
+public static class GemmQuickReport
 {
     private static readonly (int M, int K, int N)[] Shapes =
         [(128, 384, 384), (128, 384, 1536), (128, 768, 768), (128, 768, 3072), (128, 3072, 768), (4096, 768, 768), (1, 768, 768), (1, 768, 3072)];
 
-    [Test]
-    public void Report([Values(1, 2)] int threads)
+    public static void Run(TextWriter output)
+    {
+        foreach (int threads in new[] { 1, 2 }) Report(threads, output);
+    }
+
+    private static void Report(int threads, TextWriter output)
     {
         var rng = new Random(1);
-        TestContext.Out.WriteLine($"threads={threads} path={Gemm.BestPath} L1d={CpuCacheInfo.L1DataBytes} L2={CpuCacheInfo.L2Bytes}");
-        TestContext.Out.WriteLine("shape (MxKxN)      median GFLOP/s   best GFLOP/s   median ms   1-core FMA peak   % of peak (threads x 1-core)");
+        output.WriteLine($"threads={threads} path={Gemm.BestPath} L1d={CpuCacheInfo.L1DataBytes} L2={CpuCacheInfo.L2Bytes}");
+        output.WriteLine("shape (MxKxN)      median GFLOP/s   best GFLOP/s   median ms   1-core FMA peak   % of peak (threads x 1-core)");
         foreach (var (m, k, n) in Shapes)
         {
             var x = new float[m * k];
@@ -46,7 +49,7 @@ public class GemmThroughputReport
             }
             Array.Sort(times);
             double median = flops / times[times.Length / 2] / 1e9, best = flops / times[0] / 1e9;
-            TestContext.Out.WriteLine($"{m}x{k}x{n,-12} {median,10:F1} {best,14:F1} {times[times.Length / 2] * 1e3,12:F3} {peak,14:F1} {100 * median / (peak * threads),14:F0}%");
+            output.WriteLine($"{m}x{k}x{n,-12} {median,10:F1} {best,14:F1} {times[times.Length / 2] * 1e3,12:F3} {peak,14:F1} {100 * median / (peak * threads),14:F0}%");
         }
     }
 
