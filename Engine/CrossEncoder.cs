@@ -52,12 +52,14 @@ public sealed class CrossEncoder
     /// <summary>
     /// Scores [pairs][labels]: activation(logits), then softmax over the labels when <paramref name="applySoftmax"/>
     /// and there are several. <paramref name="activation"/> null = <see cref="Activation"/>; Identity = raw logits.
+    /// <paramref name="truncate"/> false: a pair longer than <see cref="MaxLength"/> is an error naming it and its
+    /// length (TEI's truncate=false) instead of being cut.
     /// </summary>
     public float[][] Predict(IReadOnlyList<(string Query, string Document)> pairs, TorchActivation? activation = null,
-        bool applySoftmax = false, CancellationToken cancellationToken = default)
+        bool applySoftmax = false, bool truncate = true, CancellationToken cancellationToken = default)
     {
         BertTokenizer tokenizer = Model.Bert.RequireTokenizer();
-        var truncate = new EncodeOptions { MaxLength = MaxLength, Truncation = TruncationStrategy.LongestFirst };
+        var cut = new EncodeOptions { MaxLength = MaxLength, Truncation = TruncationStrategy.LongestFirst };
         var result = new float[pairs.Count][];
         var options = new RunOptions { MaxThreads = MaxThreads, CancellationToken = cancellationToken };
         int labels = NumLabels;
@@ -70,7 +72,14 @@ public sealed class CrossEncoder
             {
                 var (q, d) = pairs[i];
                 if (q is null || d is null) throw new BertInputException($"pair {i} has a null {(q is null ? "query" : "document")}");
-                encodings.Add(tokenizer.Encode(q, d, truncate));
+                if (truncate) encodings.Add(tokenizer.Encode(q, d, cut));
+                else
+                {
+                    Encoding e = tokenizer.Encode(q, d);
+                    if (e.Ids.Length > MaxLength)
+                        throw new BertInputException($"pair {i} has {e.Ids.Length} tokens but the model accepts at most {MaxLength}; allow truncation");
+                    encodings.Add(e);
+                }
             }
             SequenceClassifierOutput o = Model.Run(BertBatch.FromEncodings(encodings, tokenizer.PadTokenId), options);
             for (int b = 0; b < encodings.Count; b++)
@@ -86,12 +95,12 @@ public sealed class CrossEncoder
 
     /// <summary>One score per document for (query, document): the one-label model's activated logit.</summary>
     public float[] Score(string query, IReadOnlyList<string> documents, TorchActivation? activation = null,
-        CancellationToken cancellationToken = default)
+        bool truncate = true, CancellationToken cancellationToken = default)
     {
         RequireOneLabel();
         var pairs = new (string, string)[documents.Count];
         for (int i = 0; i < pairs.Length; i++) pairs[i] = (query, documents[i]);
-        float[][] scores = Predict(pairs, activation, false, cancellationToken);
+        float[][] scores = Predict(pairs, activation, false, truncate, cancellationToken);
         var result = new float[scores.Length];
         for (int i = 0; i < result.Length; i++) result[i] = scores[i][0];
         return result;
@@ -102,10 +111,10 @@ public sealed class CrossEncoder
     /// (null = all). One-label models only, as CrossEncoder.rank().
     /// </summary>
     public IReadOnlyList<RerankResult> Rerank(string query, IReadOnlyList<string> documents, int? topK = null,
-        TorchActivation? activation = null, CancellationToken cancellationToken = default)
+        TorchActivation? activation = null, bool truncate = true, CancellationToken cancellationToken = default)
     {
         if (topK is < 1) throw new BertInputException($"top-k {topK} must be at least 1");
-        float[] scores = Score(query, documents, activation, cancellationToken);
+        float[] scores = Score(query, documents, activation, truncate, cancellationToken);
         var order = new int[scores.Length];
         for (int i = 0; i < order.Length; i++) order[i] = i;
         // Stable descending; NaN last.

@@ -42,14 +42,16 @@ public sealed class SparseEncoder
 
     /// <summary>
     /// One sparse vector per text: every non-zero weight, or the <paramref name="topK"/> largest (max_active_dims).
+    /// <paramref name="truncate"/> false: a text longer than <see cref="MaxLength"/> is an error naming it (TEI's truncate=false).
     /// </summary>
-    public SparseVector[] Encode(IReadOnlyList<string> texts, int? topK = null, CancellationToken cancellationToken = default)
+    public SparseVector[] Encode(IReadOnlyList<string> texts, int? topK = null, bool truncate = true,
+        CancellationToken cancellationToken = default)
     {
         if (topK is < 1) throw new BertInputException($"top-k {topK} must be at least 1");
         int v = Dimension, h = Model.Config.HiddenSize;
         var result = new SparseVector[texts.Count];
         var options = new RunOptions { MaxThreads = MaxThreads, CancellationToken = cancellationToken };
-        var longInputs = new LongInputOptions { Policy = LongInputPolicy.Truncate, MaxLength = MaxLength };
+        var longInputs = new LongInputOptions { Policy = truncate ? LongInputPolicy.Truncate : LongInputPolicy.Error, MaxLength = MaxLength };
         var chunk = new List<string>(BatchSize);
         const int TokensPerBlock = 16;                                   // logits scratch: [16, vocab]
         var logits = new float[TokensPerBlock * v];

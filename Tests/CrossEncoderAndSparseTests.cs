@@ -103,6 +103,9 @@ public class CrossEncoderAndSparseTests
         var enc = ce.Model.Bert.Tokenizer!.Encode(Query, longDoc, new BertSharp.Tokenization.EncodeOptions { MaxLength = 64, Truncation = BertSharp.Tokenization.TruncationStrategy.LongestFirst });
         var o = ce.Model.Run(BertBatch.FromEncodings([enc]));
         Assert.That(s, Is.EqualTo((float)(1 / (1 + Math.Exp(-o.Logits[0])))).Within(1e-6f));
+        Assert.That(() => ce.Rerank(Query, ["a dog", longDoc], truncate: false), Throws.TypeOf<BertInputException>()
+            .With.Message.Contains("pair 1").And.Message.Contains("at most 64"));
+        Assert.That(ce.Rerank(Query, ["a dog", "music plays"], truncate: false), Has.Count.EqualTo(2), "short pairs pass");
     }
 
     /// <summary>SpladePooling.forward in double: max (or sum) over positions of log1p(relu(logits · mask)).</summary>
@@ -147,6 +150,9 @@ public class CrossEncoderAndSparseTests
             Assert.That(sparse[i].Count, Is.GreaterThan(3).And.LessThan(F.Vocab), "some vocabulary entries switched off by relu");
         }
         SparseVector[] top3 = encoder.Encode(texts, topK: 3);
+        string longText = string.Join(" ", Enumerable.Repeat("the river runs through it", 20));
+        Assert.That(encoder.Encode([longText])[0].Count, Is.GreaterThan(0), "truncated to 64 tokens by default");
+        Assert.That(() => encoder.Encode(["a dog", longText], truncate: false), Throws.TypeOf<BertInputException>().With.Message.Contains("text 1"));
         Assert.That(top3[0].Indices, Is.EqualTo(sparse[0].Indices.Take(3)));
         double dot = expected[0].Zip(expected[1], (a, b) => a * b).Sum();
         Assert.That(SparseVector.Dot(sparse[0], sparse[1]), Is.EqualTo(dot).Within(1e-4));

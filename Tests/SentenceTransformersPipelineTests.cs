@@ -294,6 +294,33 @@ public class SentenceTransformersPipelineTests
     }
 
     [Test]
+    public void MiniLmMatchesItsGoldenSentenceEmbeddingsThroughTheModulePipeline()
+    {
+        string model = SharedData.Require("models/all-MiniLM-L6-v2");
+        string golden = SharedData.Require("golden/all-MiniLM-L6-v2");
+        var embedder = SentenceEmbedder.Load(model);
+        Assert.That(embedder.Pipeline.Modules.Select(m => m.GetType()), Is.EqualTo(new[] { typeof(NormalizeModule) }));
+        Assert.That((embedder.Pooling, embedder.Normalize, embedder.Dimension, embedder.SimilarityFunction),
+            Is.EqualTo((PoolingMode.Mean, true, 384, SimilarityFunction.Cosine)));
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(golden, "manifest.json")));
+        double tolerance = doc.RootElement.GetProperty("recommended_tolerances_abs").GetProperty("sentence_embedding").GetDouble();
+        int checkedRows = 0;
+        foreach (var c in doc.RootElement.GetProperty("cases").EnumerateArray())
+        {
+            if (c.GetProperty("truncation_max_length").ValueKind == System.Text.Json.JsonValueKind.Number) continue;
+            var texts = c.GetProperty("texts");
+            if (texts[0].ValueKind != System.Text.Json.JsonValueKind.String) continue;
+            string[] batch = texts.EnumerateArray().Select(t => t.GetString()!).ToArray();
+            using var file = SafeTensorsFile.Open(Path.Combine(golden, c.GetProperty("file").GetString()!));
+            float[] expected = file.ReadFloat32("sentence_embedding");
+            float[][] actual = embedder.Embed(batch);
+            for (int r = 0; r < batch.Length; r++, checkedRows++)
+                Assert.That(actual[r], Is.EqualTo(expected.AsSpan(r * 384, 384).ToArray()).Within(tolerance), $"{c.GetProperty("file")} row {r}");
+        }
+        Assert.That(checkedRows, Is.GreaterThanOrEqualTo(10));
+    }
+
+    [Test]
     public void MiniLmWithAnAddedDenseModuleReturnsItsOutput()
     {
         string model = SharedData.Require("models/all-MiniLM-L6-v2");
