@@ -46,6 +46,13 @@ public sealed class BertEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
     /// <summary>Provider "bertsharp", <see cref="ModelId"/>, <see cref="Dimension"/>.</summary>
     public EmbeddingGeneratorMetadata Metadata { get; }
 
+    /// <summary>
+    /// The prompt name (config_sentence_transformers.json "prompts", e.g. "query" for e5/bge models) every call uses
+    /// unless it names another in <see cref="EmbeddingGenerationOptions.AdditionalProperties"/>["prompt_name"];
+    /// null = the model's default_prompt_name, if any.
+    /// </summary>
+    public string? PromptName { get; init; }
+
     /// <param name="embedder">a loaded embedder (its pooling, normalisation, batch size and thread budget apply)</param>
     /// <param name="modelId">null = derived from the model folder (see <see cref="BertEmbeddingGeneratorOptions.ModelId"/>)</param>
     public BertEmbeddingGenerator(SentenceEmbedder embedder, string? modelId = null)
@@ -60,6 +67,8 @@ public sealed class BertEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
     public BertEmbeddingGenerator(BertEmbeddingGeneratorOptions options)
         : this(CreateEmbedder(options), ModelIdFor(options))
     {
+        PromptName = options.PromptName;
+        if (PromptName is not null) Embedder.ResolvePrompt(new EmbedOptions { PromptName = PromptName });   // unknown names fail at load
     }
 
     /// <summary>Loads a model folder or hub id, with optional settings (blocking; a hub id may download).</summary>
@@ -90,7 +99,7 @@ public sealed class BertEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
             return Task.FromCanceled<GeneratedEmbeddings<Embedding<float>>>(cancellationToken);
         try
         {
-            return Task.FromResult(Generate(texts, options?.Dimensions, cancellationToken));
+            return Task.FromResult(Generate(texts, options?.Dimensions, PromptNameFor(options), cancellationToken));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -102,12 +111,18 @@ public sealed class BertEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         }
     }
 
-    private GeneratedEmbeddings<Embedding<float>> Generate(string[] texts, int? dimensions, CancellationToken cancellationToken)
+    /// <summary>AdditionalProperties["prompt_name"] (a string), else <see cref="PromptName"/>.</summary>
+    private string? PromptNameFor(EmbeddingGenerationOptions? options) =>
+        options?.AdditionalProperties is { } extra && extra.TryGetValue("prompt_name", out object? v)
+            ? v as string ?? throw new ArgumentException("EmbeddingGenerationOptions.AdditionalProperties[\"prompt_name\"] must be a string", nameof(options))
+            : PromptName;
+
+    private GeneratedEmbeddings<Embedding<float>> Generate(string[] texts, int? dimensions, string? promptName, CancellationToken cancellationToken)
     {
         var result = new GeneratedEmbeddings<Embedding<float>>(texts.Length);
         var tokens = new int[texts.Length];
         float[][] vectors = Embedder.EmbedCountingTokens(texts, tokens,
-            dimensions is null ? null : new EmbedOptions { Dimensions = dimensions }, cancellationToken);
+            dimensions is null && promptName is null ? null : new EmbedOptions { Dimensions = dimensions, PromptName = promptName }, cancellationToken);
         DateTimeOffset createdAt = DateTimeOffset.UtcNow;
         long total = 0;
         for (int i = 0; i < vectors.Length; i++)

@@ -156,6 +156,28 @@ public class EmbeddingGeneratorTests
     }
 
     [Test]
+    public async Task PromptNameComesFromTheOptionsOrTheCall()
+    {
+        string dir = SentenceTransformersFixtures.Checkpoint();
+        try
+        {
+            SentenceTransformersFixtures.MeanPooling(dir, normalize: true);
+            File.WriteAllText(Path.Combine(dir, "config_sentence_transformers.json"), """{"prompts": {"query": "query: ", "passage": "passage: "}}""");
+            var embedder = SentenceEmbedder.Load(dir);
+            using var generator = BertEmbeddingGenerator.Load(dir, o => o.PromptName = "query");
+            var q = await generator.GenerateAsync(["a dog barks"]);
+            Assert.That(q[0].Vector.ToArray(), Is.EqualTo(embedder.Embed(["a dog barks"], "query")[0]));
+            var p = await generator.GenerateAsync(["a dog barks"], new EmbeddingGenerationOptions
+                { AdditionalProperties = new AdditionalPropertiesDictionary { ["prompt_name"] = "passage" } });
+            Assert.That(p[0].Vector.ToArray(), Is.EqualTo(embedder.Embed(["a dog barks"], "passage")[0]));
+            Assert.That(p[0].Vector.ToArray(), Is.Not.EqualTo(q[0].Vector.ToArray()));
+            Assert.That(() => BertEmbeddingGenerator.Load(dir, o => o.PromptName = "doc"),
+                Throws.TypeOf<BertInputException>().With.Message.Contains("'doc'"));
+        }
+        finally { SentenceTransformersFixtures.Delete(dir); }
+    }
+
+    [Test]
     public async Task ModelIdOptionMustBeOurs()
     {
         IEmbeddingGenerator<string, Embedding<float>> generator = Resolve();
