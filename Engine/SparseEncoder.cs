@@ -76,20 +76,35 @@ public sealed class SparseEncoder
                     for (int j = 0; j < n; j++)
                     {
                         if (mask[t0 + j] == 0) continue;
-                        ReadOnlySpan<float> row = logits.AsSpan(j * v, v);
-                        for (int k = 0; k < v; k++)
+                        Span<float> row = logits.AsSpan(j * v, v);
+                        // max: log1p∘relu is non-decreasing, so the max of the weights is the weight of the max logit
+                        // (pooled starts at 0 = relu's floor); the logs run once per vocabulary entry, at the end.
+                        if (Strategy == SpladePoolingStrategy.Max) System.Numerics.Tensors.TensorPrimitives.Max(pooled, row, pooled);
+                        else
                         {
-                            float w = row[k] > 0 ? MathF.Log(1f + row[k]) : 0f;   // torch log1p(relu(x)) in float32
-                            if (DoubleLog) w = MathF.Log(1f + w);
-                            if (Strategy == SpladePoolingStrategy.Max) { if (w > pooled[k]) pooled[k] = w; }
-                            else pooled[k] += w;
+                            Weigh(row);
+                            System.Numerics.Tensors.TensorPrimitives.Add(pooled, row, pooled);
                         }
                     }
                 }
+                if (Strategy == SpladePoolingStrategy.Max) Weigh(pooled);
                 result[start + b] = SparseVector.FromDense(pooled, topK);
             }
         }
         return result;
+    }
+
+    /// <summary>
+    /// x ← log1p(relu(x)) (log1p twice for log1p_relu). log(1 + x) in double keeps torch.log1p's accuracy for small x
+    /// (in float32, 1 + x would round x away).
+    /// </summary>
+    private void Weigh(Span<float> x)
+    {
+        for (int k = 0; k < x.Length; k++)
+        {
+            double w = x[k] > 0 ? Math.Log(1.0 + x[k]) : 0.0;
+            x[k] = (float)(DoubleLog ? Math.Log(1.0 + (float)w) : w);
+        }
     }
 
     /// <summary>The SpladePooling module's config.json (pooling_strategy, activation_function), or max / relu.</summary>
