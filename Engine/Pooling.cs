@@ -15,20 +15,32 @@ public enum PoolingMode
     MeanSqrtLen,
     /// <summary>HF pooler_output: tanh(dense([CLS])); needs a checkpoint with a pooler.</summary>
     Pooler,
+    /// <summary>
+    /// Position-weighted mean over real tokens: Σ (t+1)·x_t / Σ (t+1), t the 0-based position in the padded row
+    /// (sentence-transformers "weightedmean", SGPT).
+    /// </summary>
+    WeightedMean,
+    /// <summary>The vector of the last real token (sentence-transformers "lasttoken"); zero when the row has none.</summary>
+    LastToken,
 }
 
 /// <summary>Sentence pooling over token vectors; padded positions never contribute.</summary>
 public static class Pooling
 {
-    /// <summary>Parses cls | mean | max | mean_sqrt_len | pooler.</summary>
+    /// <summary>
+    /// Parses cls | mean | max | mean_sqrt_len | pooler | weightedmean | lasttoken (and sentence-transformers'
+    /// spelling mean_sqrt_len_tokens).
+    /// </summary>
     public static PoolingMode Parse(string name) => name switch
     {
         "cls" => PoolingMode.Cls,
         "mean" => PoolingMode.Mean,
         "max" => PoolingMode.Max,
-        "mean_sqrt_len" => PoolingMode.MeanSqrtLen,
+        "mean_sqrt_len" or "mean_sqrt_len_tokens" => PoolingMode.MeanSqrtLen,
         "pooler" => PoolingMode.Pooler,
-        _ => throw new ArgumentException($"unknown pooling '{name}' (expected cls, mean, max, mean_sqrt_len or pooler)", nameof(name)),
+        "weightedmean" => PoolingMode.WeightedMean,
+        "lasttoken" => PoolingMode.LastToken,
+        _ => throw new ArgumentException($"unknown pooling '{name}' (expected cls, mean, max, mean_sqrt_len, pooler, weightedmean or lasttoken)", nameof(name)),
     };
 
     /// <summary>
@@ -58,6 +70,16 @@ public static class Pooling
                 for (int t = 0; t < seq; t++)
                     if (m[t] != 0) { TensorPrimitives.Add(result, row.Slice(t * width, width), result); count++; }
                 if (count > 0) TensorPrimitives.Multiply(result, mode == PoolingMode.Mean ? 1f / count : 1f / MathF.Sqrt(count), result);
+                return;
+            case PoolingMode.WeightedMean:
+                float weights = 0;
+                for (int t = 0; t < seq; t++)
+                    if (m[t] != 0) { TensorPrimitives.MultiplyAdd(row.Slice(t * width, width), t + 1, result, result); weights += t + 1; }
+                if (weights > 0) TensorPrimitives.Multiply(result, 1f / weights, result);
+                return;
+            case PoolingMode.LastToken:
+                for (int t = seq - 1; t >= 0; t--)
+                    if (m[t] != 0) { row.Slice(t * width, width).CopyTo(result); return; }
                 return;
             default:
                 throw new ArgumentException($"pooling {mode} needs the model output (use Pool(ModelOutput, ...))", nameof(mode));

@@ -29,6 +29,9 @@ public sealed class StreamingEmbedder
     /// </summary>
     public bool ContinueOnError { get; init; }
 
+    /// <summary>Per-call options of every batch (prompt, dimensions, normalisation); null = the embedder's defaults.</summary>
+    public EmbedOptions? Options { get; init; }
+
     public StreamingEmbedder(SentenceEmbedder embedder, int window = 4096)
     {
         ArgumentNullException.ThrowIfNull(embedder);
@@ -113,14 +116,14 @@ public sealed class StreamingEmbedder
                 _batch.Clear();
                 for (int j = 0; j < count; j++) _batch.Add(_texts[order[start + j]]);
                 float[][] batch;
-                try { batch = embedder.Embed(_batch, cancellationToken); }
+                try { batch = embedder.Embed(_batch, owner.Options, cancellationToken); }
                 catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
                 {
                     // Find the item(s) at fault one by one.
                     for (int j = 0; j < count; j++)
                     {
                         int at = order[start + j];
-                        try { vectors[at] = embedder.Embed(_texts[at], cancellationToken); }
+                        try { vectors[at] = embedder.Embed([_texts[at]], owner.Options, cancellationToken)[0]; }
                         catch (Exception one) when (one is not (OutOfMemoryException or OperationCanceledException))
                         {
                             if (!owner.ContinueOnError)

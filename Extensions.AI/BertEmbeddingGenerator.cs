@@ -16,8 +16,10 @@ namespace BertSharp.Extensions.AI;
 /// cores by the engine: hopping to a thread-pool thread would not make it faster, would cost a pool thread on servers
 /// all the same, and would hide where the time goes. A UI thread that must stay responsive can wrap the call in
 /// Task.Run itself. Cancellation is honoured between batches and before every encoder layer.</para>
-/// <para><b>Options.</b> <see cref="EmbeddingGenerationOptions.Dimensions"/> equal to <see cref="Dimension"/> (or null)
-/// is accepted; any other value throws <see cref="NotSupportedException"/>: the vectors are never cut or projected.
+/// <para><b>Options.</b> <see cref="EmbeddingGenerationOptions.Dimensions"/> = N keeps the first N dimensions
+/// (Matryoshka truncation, <see cref="EmbedOptions.Dimensions"/>), L2-normalised again when the model's vectors are
+/// normalised, as OpenAI's and TEI's <c>dimensions</c>; N outside [1, <see cref="Dimension"/>] throws
+/// <see cref="ArgumentOutOfRangeException"/>. Only Matryoshka-trained models keep their quality when truncated.
 /// <see cref="EmbeddingGenerationOptions.ModelId"/> equal to <see cref="ModelId"/> (ignoring case) or null is accepted;
 /// another id throws <see cref="NotSupportedException"/>, because answering with a different model's vectors would be
 /// a silent wrong answer (vectors of different models are not comparable).</para>
@@ -44,6 +46,13 @@ public sealed class BertEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
     /// <summary>Provider "bertsharp", <see cref="ModelId"/>, <see cref="Dimension"/>.</summary>
     public EmbeddingGeneratorMetadata Metadata { get; }
 
+    /// <summary>
+    /// The prompt name (config_sentence_transformers.json "prompts", e.g. "query" for e5/bge models) every call uses
+    /// unless it names another in <see cref="EmbeddingGenerationOptions.AdditionalProperties"/>["prompt_name"];
+    /// null = the model's default_prompt_name, if any.
+    /// </summary>
+    public string? PromptName { get; init; }
+
     /// <param name="embedder">a loaded embedder (its pooling, normalisation, batch size and thread budget apply)</param>
     /// <param name="modelId">null = derived from the model folder (see <see cref="BertEmbeddingGeneratorOptions.ModelId"/>)</param>
     public BertEmbeddingGenerator(SentenceEmbedder embedder, string? modelId = null)
@@ -58,6 +67,8 @@ public sealed class BertEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
     public BertEmbeddingGenerator(BertEmbeddingGeneratorOptions options)
         : this(CreateEmbedder(options), ModelIdFor(options))
     {
+        PromptName = options.PromptName;
+        if (PromptName is not null) Embedder.ResolvePrompt(new EmbedOptions { PromptName = PromptName });   // unknown names fail at load
     }
 
     /// <summary>Loads a model folder or hub id, with optional settings (blocking; a hub id may download).</summary>
@@ -72,7 +83,7 @@ public sealed class BertEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
     /// <summary>
     /// One embedding per input, in order, each with <see cref="ModelId"/> and the same CreatedAt; Usage.InputTokenCount
     /// (= TotalTokenCount) is the number of tokens the model ran, [CLS]/[SEP] included (see
-    /// <see cref="SentenceEmbedder.EmbedCountingTokens"/>). Usage errors (null input, unsupported options) throw at
+    /// <see cref="SentenceEmbedder.EmbedCountingTokens(IReadOnlyList{string}, Span{int}, CancellationToken)"/>). Usage errors (null input, unsupported options) throw at
     /// once; model errors and cancellation come through the returned task.
     /// </summary>
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values,
@@ -88,7 +99,7 @@ public sealed class BertEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
             return Task.FromCanceled<GeneratedEmbeddings<Embedding<float>>>(cancellationToken);
         try
         {
-            return Task.FromResult(Generate(texts, cancellationToken));
+            return Task.FromResult(Generate(texts, options?.Dimensions, PromptNameFor(options), cancellationToken));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -100,11 +111,18 @@ public sealed class BertEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         }
     }
 
-    private GeneratedEmbeddings<Embedding<float>> Generate(string[] texts, CancellationToken cancellationToken)
+    /// <summary>AdditionalProperties["prompt_name"] (a string), else <see cref="PromptName"/>.</summary>
+    private string? PromptNameFor(EmbeddingGenerationOptions? options) =>
+        options?.AdditionalProperties is { } extra && extra.TryGetValue("prompt_name", out object? v)
+            ? v as string ?? throw new ArgumentException("EmbeddingGenerationOptions.AdditionalProperties[\"prompt_name\"] must be a string", nameof(options))
+            : PromptName;
+
+    private GeneratedEmbeddings<Embedding<float>> Generate(string[] texts, int? dimensions, string? promptName, CancellationToken cancellationToken)
     {
         var result = new GeneratedEmbeddings<Embedding<float>>(texts.Length);
         var tokens = new int[texts.Length];
-        float[][] vectors = Embedder.EmbedCountingTokens(texts, tokens, cancellationToken);
+        float[][] vectors = Embedder.EmbedCountingTokens(texts, tokens,
+            dimensions is null && promptName is null ? null : new EmbedOptions { Dimensions = dimensions, PromptName = promptName }, cancellationToken);
         DateTimeOffset createdAt = DateTimeOffset.UtcNow;
         long total = 0;
         for (int i = 0; i < vectors.Length; i++)
@@ -119,10 +137,10 @@ public sealed class BertEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
     private void CheckOptions(EmbeddingGenerationOptions? options)
     {
         if (options is null) return;
-        if (options.Dimensions is int dimensions && dimensions != Dimension)
-            throw new NotSupportedException(
-                $"EmbeddingGenerationOptions.Dimensions = {dimensions}, but model '{ModelId}' produces {Dimension}-dimensional vectors " +
-                "(BertSharp does not truncate or project embeddings); leave Dimensions null or set it to " + Dimension);
+        if (options.Dimensions is int dimensions && (dimensions < 1 || dimensions > Embedder.FullDimension))
+            throw new ArgumentOutOfRangeException(nameof(options),
+                $"EmbeddingGenerationOptions.Dimensions = {dimensions}, but model '{ModelId}' produces {Embedder.FullDimension}-dimensional vectors; " +
+                $"Dimensions keeps the first N (1 ≤ N ≤ {Embedder.FullDimension})");
         if (!string.IsNullOrEmpty(options.ModelId) && !string.Equals(options.ModelId, ModelId, StringComparison.OrdinalIgnoreCase))
             throw new NotSupportedException(
                 $"EmbeddingGenerationOptions.ModelId = '{options.ModelId}', but this generator runs model '{ModelId}' only; " +

@@ -25,6 +25,12 @@ public sealed class BertEmbeddingGeneratorOptions
     /// <summary>Long-input handling; null = truncate at the folder's max_seq_length when it has one, else an error.</summary>
     public LongInputOptions? LongInputs { get; set; }
 
+    /// <summary>
+    /// The sentence-transformers prompt name every call uses (e.g. "query"), unless a call names another in
+    /// EmbeddingGenerationOptions.AdditionalProperties["prompt_name"]; null = the model's default_prompt_name.
+    /// </summary>
+    public string? PromptName { get; set; }
+
     /// <summary>Texts per forward pass (≥ 1).</summary>
     public int BatchSize { get; set; } = 32;
 

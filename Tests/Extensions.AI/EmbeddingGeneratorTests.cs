@@ -5,6 +5,8 @@ using BertSharp.Weights;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
+using BertSharp.Tests.SentenceTransformers;
+
 namespace BertSharp.Tests.Extensions.AI;
 
 /// <summary>
@@ -134,14 +136,47 @@ public class EmbeddingGeneratorTests
     }
 
     [Test]
-    public async Task DimensionsOptionMustBeTheModels()
+    public async Task DimensionsOptionTruncatesAndRenormalises()
     {
         IEmbeddingGenerator<string, Embedding<float>> generator = Resolve();
-        var ok = await generator.GenerateAsync(["Dogs bark."], new EmbeddingGenerationOptions { Dimensions = MiniLmDimension });
-        Assert.That(ok[0].Vector.Length, Is.EqualTo(MiniLmDimension));
-        var ex = Assert.Throws<NotSupportedException>(() =>
-            generator.GenerateAsync(["Dogs bark."], new EmbeddingGenerationOptions { Dimensions = 128 }).GetAwaiter().GetResult());
-        Assert.That(ex!.Message, Does.Contain("128").And.Contain("384").And.Contain("all-MiniLM-L6-v2"));
+        var full = await generator.GenerateAsync(["Dogs bark."], new EmbeddingGenerationOptions { Dimensions = MiniLmDimension });
+        Assert.That(full[0].Vector.Length, Is.EqualTo(MiniLmDimension));
+        var cut = await generator.GenerateAsync(["Dogs bark."], new EmbeddingGenerationOptions { Dimensions = 128 });
+        float[] f = full[0].Vector.ToArray(), c = cut[0].Vector.ToArray();
+        Assert.That(c, Has.Length.EqualTo(128));
+        // Matryoshka as OpenAI/TEI `dimensions`: the first 128 dimensions, L2-normalised again (MiniLM ends with Normalize).
+        float norm = MathF.Sqrt(f.Take(128).Sum(x => x * x));
+        Assert.That(c, Is.EqualTo(f.Take(128).Select(x => x / norm).ToArray()).Within(1e-6f));
+        Assert.That(MathF.Sqrt(c.Sum(x => x * x)), Is.EqualTo(1f).Within(1e-5f));
+        // (Dimensions ≤ 0 is refused by EmbeddingGenerationOptions itself.)
+        foreach (int bad in new[] { MiniLmDimension + 1, 1000 })
+        {
+            var ex = Assert.Throws<ArgumentOutOfRangeException>(() =>
+                generator.GenerateAsync(["Dogs bark."], new EmbeddingGenerationOptions { Dimensions = bad }).GetAwaiter().GetResult());
+            Assert.That(ex!.Message, Does.Contain(bad.ToString(System.Globalization.CultureInfo.InvariantCulture)).And.Contain("384").And.Contain("all-MiniLM-L6-v2"));
+        }
+    }
+
+    [Test]
+    public async Task PromptNameComesFromTheOptionsOrTheCall()
+    {
+        string dir = SentenceTransformersFixtures.Checkpoint();
+        try
+        {
+            SentenceTransformersFixtures.MeanPooling(dir, normalize: true);
+            File.WriteAllText(Path.Combine(dir, "config_sentence_transformers.json"), """{"prompts": {"query": "query: ", "passage": "passage: "}}""");
+            var embedder = SentenceEmbedder.Load(dir);
+            using var generator = BertEmbeddingGenerator.Load(dir, o => o.PromptName = "query");
+            var q = await generator.GenerateAsync(["a dog barks"]);
+            Assert.That(q[0].Vector.ToArray(), Is.EqualTo(embedder.Embed(["a dog barks"], "query")[0]));
+            var p = await generator.GenerateAsync(["a dog barks"], new EmbeddingGenerationOptions
+                { AdditionalProperties = new AdditionalPropertiesDictionary { ["prompt_name"] = "passage" } });
+            Assert.That(p[0].Vector.ToArray(), Is.EqualTo(embedder.Embed(["a dog barks"], "passage")[0]));
+            Assert.That(p[0].Vector.ToArray(), Is.Not.EqualTo(q[0].Vector.ToArray()));
+            Assert.That(() => BertEmbeddingGenerator.Load(dir, o => o.PromptName = "doc"),
+                Throws.TypeOf<BertInputException>().With.Message.Contains("'doc'"));
+        }
+        finally { SentenceTransformersFixtures.Delete(dir); }
     }
 
     [Test]

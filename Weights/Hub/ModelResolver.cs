@@ -11,7 +11,8 @@ namespace BertSharp.Weights.Hub;
 /// <remarks>
 /// Files fetched: config.json (required); model.safetensors, or model.safetensors.index.json and every shard it
 /// names (one of the two required); tokenizer.json, vocab.txt, tokenizer_config.json, special_tokens_map.json,
-/// modules.json, sentence_bert_config.json and the Pooling module's config.json named in modules.json (optional:
+/// modules.json, sentence_bert_config.json, config_sentence_transformers.json and the files of the modules named in
+/// modules.json — Pooling and SpladePooling config.json, Dense and LayerNorm config.json + model.safetensors (optional:
 /// a 404 is recorded in .no_exist/ as huggingface_hub does). A snapshot where every one of these is present or known
 /// absent is used without any request; so is any usable snapshot in offline mode.
 /// </remarks>
@@ -26,7 +27,7 @@ public static class ModelResolver
     public static readonly IReadOnlyList<string> OptionalFiles =
     [
         "tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json",
-        ModulesFile, "sentence_bert_config.json",
+        ModulesFile, "sentence_bert_config.json", "config_sentence_transformers.json",
     ];
 
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> RepoLocks = new(StringComparer.Ordinal);
@@ -126,7 +127,7 @@ public static class ModelResolver
 
         foreach (string file in OptionalFiles)
             if (!cache.IsSettled(id, commit, file)) await TryFetchAsync(cache, http, id, commit, file).ConfigureAwait(false);
-        foreach (string file in PoolingConfigFiles(cache, id, commit))
+        foreach (string file in ModuleFiles(cache, id, commit))
             if (!cache.IsSettled(id, commit, file)) await TryFetchAsync(cache, http, id, commit, file).ConfigureAwait(false);
         return cache.SnapshotFolder(id, commit);
     }
@@ -162,7 +163,7 @@ public static class ModelResolver
         if (!IsUsable(cache, id, commit)) return false;
         foreach (string file in OptionalFiles)
             if (!cache.IsSettled(id, commit, file)) return false;
-        foreach (string file in PoolingConfigFiles(cache, id, commit))
+        foreach (string file in ModuleFiles(cache, id, commit))
             if (!cache.IsSettled(id, commit, file)) return false;
         return true;
     }
@@ -181,8 +182,11 @@ public static class ModelResolver
         catch (CheckpointException) { return false; }
     }
 
-    /// <summary>"{path}/config.json" of each sentence_transformers Pooling module named in the snapshot's modules.json.</summary>
-    private static List<string> PoolingConfigFiles(HubCache cache, HubModelId id, string commit)
+    /// <summary>
+    /// The module files named by the snapshot's modules.json: "{path}/config.json" of Pooling and SpladePooling modules,
+    /// "{path}/config.json" and "{path}/model.safetensors" of Dense and LayerNorm modules.
+    /// </summary>
+    private static List<string> ModuleFiles(HubCache cache, HubModelId id, string commit)
     {
         var files = new List<string>();
         string? modules = cache.TryGetFile(id, commit, ModulesFile);
@@ -196,12 +200,18 @@ public static class ModelResolver
                 if (m.ValueKind != JsonValueKind.Object) continue;
                 string type = m.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "";
                 string path = m.TryGetProperty("path", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString()! : "";
-                if (type.EndsWith(".Pooling", StringComparison.Ordinal) && IsSafeRepoPath(path))
-                    files.Add(path.Length == 0 ? ConfigFile : path.TrimEnd('/') + "/" + ConfigFile);
+                if (!IsSafeRepoPath(path) || path.Length == 0) continue;
+                string prefix = path.TrimEnd('/') + "/";
+                if (type.EndsWith(".Pooling", StringComparison.Ordinal) || type.EndsWith(".SpladePooling", StringComparison.Ordinal))
+                    files.Add(prefix + ConfigFile);
+                else if (type.EndsWith(".Dense", StringComparison.Ordinal) || type.EndsWith(".LayerNorm", StringComparison.Ordinal))
+                {
+                    files.Add(prefix + ConfigFile);
+                    files.Add(prefix + WeightsFile);
+                }
             }
         }
         catch (JsonException) { }   // the model loader reports a broken modules.json with its path
-        files.Remove(ConfigFile);
         return files;
     }
 

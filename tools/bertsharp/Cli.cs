@@ -7,8 +7,10 @@ public static class Cli
         "usage: bertsharp <command> [options]\n" +
         "commands:\n" +
         "  tokenize   --model DIR [--max-length N] [--truncation S] [--padding longest|max_length]  (JSON Lines on stdin)\n" +
-        "  embed      --model DIR [--pooling cls|mean|max|mean_sqrt_len|pooler] [--normalize|--no-normalize] [TEXT ...]\n" +
+        "  embed      --model DIR [--pooling cls|mean|max|mean_sqrt_len|pooler|weightedmean|lasttoken] [--normalize|--no-normalize]\n" +
+        "             [--prompt-name NAME|--prompt TEXT] [--dimensions N] [TEXT ...]\n" +
         "             (no TEXT: JSON Lines {\"text\": ...} on stdin; one {\"embedding\": [...]} line per text)\n" +
+        "  embed      --sparse --model DIR [--top-k K] [TEXT ...]  (SPLADE, BertForMaskedLM: {\"sparse\": [{\"index\", \"value\"}, ...]})\n" +
         "  hidden     --model DIR [--output FILE.safetensors] [--trace [--token I]] [TEXT ...]  (no TEXT: one JSON Lines\n" +
         "             batch on stdin; --trace: shape, mean, std, min, max per stage on stdout, --token: one token's values)\n" +
         "             [--max-output-mb N] (default 512: a batch whose tensors would be larger is refused before running)\n" +
@@ -16,8 +18,11 @@ public static class Cli
         "  similarity --model DIR TEXT_A TEXT_B\n" +
         "  inspect    --model DIR  (config summary + tensor table: name, dtype, shape, bytes)\n" +
         "  embed      --model DIR --input FILE.jsonl|- --output FILE.npy|.safetensors|.jsonl [--batch-size N] [--window N]\n" +
-        "             [--progress] [--skip-bad-lines]  (streams a corpus of any size; rows in input order)\n" +
-        "  search     --model DIR --index FILE.npy --corpus FILE.jsonl [--top-k K] QUERY  (cosine top-k: {\"rank\", \"score\", \"line\", \"text\"})\n" +
+        "             [--progress] [--skip-bad-lines] [--precision float32|int8|uint8|binary|ubinary [--ranges R.npy]]\n" +
+        "             (streams a corpus of any size; rows in input order; quantized rows need .npy)\n" +
+        "  search     --model DIR --index FILE.npy --corpus FILE.jsonl [--top-k K] [--rescore [--rescore-multiplier M]] QUERY\n" +
+        "             (cosine / int8 dot / Hamming top-k by the index's precision: {\"rank\", \"score\", \"line\", \"text\"})\n" +
+        "  rerank     --model DIR [--top-k K] [--raw-scores]  ({\"query\", \"documents\": [...]} lines -> {\"results\": [{\"index\", \"score\", \"text\"}]})\n" +
         "  bench      --model DIR|--synthetic bert-base-uncased [--batch B] [--seq S] [--threads N] [--runs R]  (one JSON line)\n" +
         "  fill-mask  --model DIR [--top-k K]  ({\"text\", \"text_pair\"} lines -> {\"masks\": [...], \"sequence\"})\n" +
         "  classify   --model DIR  ({\"text\", \"text_pair\"} lines -> {\"label\", \"scores\": {label: p}})\n" +
@@ -58,6 +63,7 @@ public static class Cli
                 "nsp" => NspCommand.Run(rest, stdin, stdout, stderr),
                 "words" => WordsCommand.Run(rest, stdin, stdout, stderr),
                 "search" => SearchCommand.Run(rest, stdin, stdout, stderr),
+                "rerank" => RerankCommand.Run(rest, stdin, stdout, stderr),
                 _ => UnknownCommand(command, stderr),
             };
         }

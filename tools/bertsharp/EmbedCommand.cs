@@ -1,10 +1,17 @@
 using BertSharp.Engine;
+using BertSharp.Engine.Quantization;
 
 namespace BertSharp.Cli;
 
 /// <summary>
-/// bertsharp embed --model DIR [--pooling P] [--normalize|--no-normalize] [TEXT ...]
+/// bertsharp embed --model DIR [--pooling P] [--normalize|--no-normalize] [--prompt-name NAME | --prompt TEXT]
+/// [--dimensions N] [TEXT ...]
 /// Texts come from the arguments, or as JSON Lines {"text": ...} on stdin; one {"embedding": [...]} line per text.
+/// --sparse [--top-k K] (a BertForMaskedLM SPLADE checkpoint): one {"sparse": [{"index": id, "value": w}, ...]} line
+/// per text (TEI's /embed_sparse shape), weights descending.
+/// --precision int8|uint8|binary|ubinary (with --output FILE.npy): quantized rows as sentence-transformers'
+/// quantize_embeddings; int8/uint8 calibrate on the corpus itself (or --ranges R.npy, float32 [2, d]) and write the
+/// ranges used to FILE.npy.ranges.npy, which `search` reads to quantize queries.
 /// File mode: --input corpus.jsonl|- --output vectors.npy|.safetensors|.jsonl [--window N] [--progress] [--skip-bad-lines]
 /// streams the corpus through <see cref="StreamingEmbedder"/> (Engine) into a temporary file renamed over the output on success.
 /// Ctrl+C in file mode: the first press stops after the current encoder layer, removes the temporary file (the
@@ -21,32 +28,41 @@ public static class EmbedCommand
     /// <param name="interrupt">acts like Ctrl+C in file mode (for hosts and tests)</param>
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr, CancellationToken interrupt)
     {
-        var a = new CliArgs(args, [.. ModelOptions.ValueOptions, "--pooling", "--batch-size", "--input", "--output", "--window"],
-            ["--normalize", "--no-normalize", "--progress", "--skip-bad-lines"]);
+        var a = new CliArgs(args, [.. ModelOptions.ValueOptions, "--pooling", "--batch-size", "--input", "--output", "--window",
+                "--prompt-name", "--prompt", "--dimensions", "--precision", "--ranges", "--top-k"],
+            ["--normalize", "--no-normalize", "--progress", "--skip-bad-lines", "--sparse"]);
+        if (a.Has("--sparse")) return SparseEmbed.Run(a, stdin, stdout, stderr);
         if (a.Has("--normalize") && a.Has("--no-normalize")) throw new CliUsageException("give --normalize or --no-normalize, not both");
         PoolingMode? pooling = a.Get("--pooling") is string p ? ParsePooling(p) : null;
         bool? normalize = a.Has("--normalize") ? true : a.Has("--no-normalize") ? false : null;
         int batchSize = a.GetInt("--batch-size") ?? 32;
         if (batchSize < 1) throw new CliUsageException("--batch-size must be at least 1");
+        if (a.Has("--top-k")) throw new CliUsageException("--top-k goes with --sparse");
         bool fileMode = a.Has("--input") || a.Has("--output");
+        EmbeddingPrecision precision = ParsePrecision(a.Get("--precision") ?? "float32");
         if (fileMode)
         {
             if (a.Positional.Count > 0) throw new CliUsageException("give texts as arguments or --input, not both");
             VectorWriters.CheckExtension(a.Require("--output"));
+            if (precision != EmbeddingPrecision.Float32 && !Path.GetExtension(a.Require("--output")).Equals(".npy", StringComparison.OrdinalIgnoreCase))
+                throw new CliUsageException($"--precision {a.Get("--precision")} writes .npy files (--output FILE.npy)");
         }
-        else if (a.Has("--window") || a.Has("--progress") || a.Has("--skip-bad-lines"))
-            throw new CliUsageException("--window, --progress and --skip-bad-lines go with --output");
+        else if (a.Has("--window") || a.Has("--progress") || a.Has("--skip-bad-lines") || a.Has("--precision"))
+            throw new CliUsageException("--window, --progress, --skip-bad-lines and --precision go with --output");
+        if (a.Has("--ranges") && precision is not (EmbeddingPrecision.Int8 or EmbeddingPrecision.UInt8))
+            throw new CliUsageException("--ranges goes with --precision int8 or uint8");
 
         var model = BertModel.Load(ModelOptions.ModelFolder(a, stderr));
         var embedder = new SentenceEmbedder(model, pooling, normalize, ModelOptions.LongInputs(a))
             { MaxThreads = ModelOptions.Threads(a), BatchSize = batchSize };
+        EmbedOptions options = Options(a, embedder);
 
-        if (fileMode) return EmbedFile(a, embedder, stdin, stderr, interrupt);
+        if (fileMode) return EmbedFile(a, embedder, options, precision, stdin, stderr, interrupt);
         if (a.Positional.Count > 0)
         {
             var argumentNumbers = new List<int>();
             for (int i = 1; i <= a.Positional.Count; i++) argumentNumbers.Add(i);
-            Write(embedder.Embed(a.Positional), argumentNumbers, "text argument", stdout);
+            Write(embedder.Embed(a.Positional, options), argumentNumbers, "text argument", stdout);
             return 0;
         }
         var batch = new List<string>(batchSize);
@@ -56,14 +72,48 @@ public static class EmbedCommand
             JsonLines.RejectField(obj, "text_pair", line, SingleTexts);
             batch.Add(JsonLines.RequireString(obj, "text", line));
             lineNumbers.Add(line);
-            if (batch.Count == batchSize) { Write(embedder.Embed(batch), lineNumbers, "stdin line", stdout); batch.Clear(); lineNumbers.Clear(); }
+            if (batch.Count == batchSize) { Write(embedder.Embed(batch, options), lineNumbers, "stdin line", stdout); batch.Clear(); lineNumbers.Clear(); }
         }
-        if (batch.Count > 0) Write(embedder.Embed(batch), lineNumbers, "stdin line", stdout);
+        if (batch.Count > 0) Write(embedder.Embed(batch, options), lineNumbers, "stdin line", stdout);
         return 0;
     }
 
+    /// <summary>--prompt-name / --prompt / --dimensions as per-call options (checked against the model at once).</summary>
+    internal static EmbedOptions Options(CliArgs a, SentenceEmbedder embedder)
+    {
+        if (a.Has("--prompt") && a.Has("--prompt-name")) throw new CliUsageException("give --prompt or --prompt-name, not both");
+        var options = new EmbedOptions { PromptName = a.Get("--prompt-name"), Prompt = a.Get("--prompt"), Dimensions = a.GetInt("--dimensions") };
+        try { embedder.ResolvePrompt(options); }
+        catch (BertInputException e) { throw new CliUsageException("--prompt-name: " + e.Message); }
+        if (options.Dimensions is int d && (d < 1 || d > embedder.FullDimension))
+            throw new CliUsageException($"--dimensions {d} must be between 1 and the model's {embedder.FullDimension}");
+        return options;
+    }
+
+    internal static EmbeddingPrecision ParsePrecision(string name)
+    {
+        try { return EmbeddingPrecisions.Parse(name); }
+        catch (ArgumentException) { throw new CliUsageException($"--precision must be float32, int8, uint8, binary or ubinary, got '{name}'"); }
+    }
+
+    /// <summary>The int8/uint8 calibration ranges written beside a quantized index: float32 [2, d] (min row, max row).</summary>
+    public static string RangesSidecar(string outputPath) => outputPath + ".ranges.npy";
+
+    /// <summary>Reads a float32 [2, d] ranges file (sentence-transformers' `ranges`).</summary>
+    public static QuantizationRanges ReadRanges(string path, int dimension)
+    {
+        using var reader = NpyReader.Open(path);
+        if (reader.Descr != "<f4" || reader.Rows != 2 || reader.Columns != dimension)
+            throw new InvalidDataException($"{path}: ranges must be float32 of shape (2, {dimension}) (min row, max row), got {reader.Descr} ({reader.Rows}, {reader.Columns})");
+        var min = new float[dimension]; var max = new float[dimension];
+        reader.ReadRow(min); reader.ReadRow(max);
+        try { return new QuantizationRanges(min, max); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message.Split(" (Parameter")[0]}"); }
+    }
+
     /// <summary>--input (default stdin) → --output, streamed; the kept line numbers go to OUTPUT.lines.txt with --skip-bad-lines.</summary>
-    private static int EmbedFile(CliArgs a, SentenceEmbedder embedder, TextReader stdin, TextWriter stderr, CancellationToken interrupt)
+    private static int EmbedFile(CliArgs a, SentenceEmbedder embedder, EmbedOptions options, EmbeddingPrecision precision,
+        TextReader stdin, TextWriter stderr, CancellationToken interrupt)
     {
         string inputPath = a.Get("--input") ?? "-";
         string outputPath = a.Require("--output");
@@ -77,7 +127,14 @@ public static class EmbedCommand
         long? total = showProgress && inputPath != "-" ? ProgressReporter.CountLines(inputPath) : null;
         var progress = new ProgressReporter(stderr, showProgress, terminal, total);
 
-        var streamer = new StreamingEmbedder(embedder, window) { ContinueOnError = true };
+        var streamer = new StreamingEmbedder(embedder, window) { ContinueOnError = true, Options = options };
+        int dimension = options.Dimensions ?? embedder.Dimension;
+        bool calibrated = precision is EmbeddingPrecision.Int8 or EmbeddingPrecision.UInt8;
+        QuantizationRanges? ranges = a.Get("--ranges") is string rangesPath ? ReadRanges(rangesPath, dimension) : null;
+        // int8/uint8 without --ranges: float rows go to a temporary .npy first, the ranges come from them, then the
+        // quantized rows are written from it (two more sequential reads; memory stays flat).
+        using var floats = calibrated && ranges is null ? new AtomicOutputFile(outputPath + ".float32.npy") : null;
+        using var rangesFile = calibrated ? new AtomicOutputFile(RangesSidecar(outputPath)) : null;
         string linesPath = LinesSidecar(outputPath);
         using var output = new AtomicOutputFile(outputPath);
         using var lines = skip ? new AtomicOutputFile(linesPath) : null;
@@ -95,7 +152,9 @@ public static class EmbedCommand
         try
         {
             using var linesWriter = lines is null ? null : new StreamWriter(lines.Stream, leaveOpen: true);
-            using var writer = VectorWriters.Open(outputPath, output.Stream, embedder.Dimension);
+            using IVectorWriter writer = floats is not null ? new NpyWriter(floats.Stream, dimension)
+                : precision != EmbeddingPrecision.Float32 ? new QuantizedNpyWriter(output.Stream, dimension, precision, ranges)
+                : VectorWriters.Open(outputPath, output.Stream, dimension);
             foreach (StreamedEmbedding<CorpusLine> r in streamer.Embed(GoodRecords(CorpusReader.Read(input)), static r => r.Text!, stop.Token))
             {
                 if (r.Error is not null) Reject(new CorpusLine(r.Item.Line, null, r.Error.Message));
@@ -122,6 +181,14 @@ public static class EmbedCommand
             if (!ReferenceEquals(input, stdin)) input.Dispose();
         }
         progress.Finish(rows);
+        if (floats is not null) ranges = QuantizeFromFloats(floats, output, dimension, precision, outputPath);
+        if (rangesFile is not null)
+        {
+            var rangesWriter = new NpyWriter(rangesFile.Stream, dimension);
+            rangesWriter.Write(ranges!.Min); rangesWriter.Write(ranges.Max);
+            rangesWriter.Complete();
+            rangesFile.Commit();
+        }
         output.Commit();
         if (lines is not null) lines.Commit();
         else if (File.Exists(linesPath)) File.Delete(linesPath); // a stale sidecar would mis-map the new rows
@@ -150,6 +217,28 @@ public static class EmbedCommand
 
     /// <summary>Why a "text_pair" is refused: a sentence embedding is of one text (sentence-transformers has no pairs).</summary>
     internal const string SingleTexts = "embed encodes each text on its own (a sentence embedding has no text pair); embed the texts separately";
+
+    /// <summary>Ranges of the float rows in <paramref name="floats"/>, then those rows quantized into <paramref name="output"/>.</summary>
+    private static QuantizationRanges QuantizeFromFloats(AtomicOutputFile floats, AtomicOutputFile output, int dimension,
+        EmbeddingPrecision precision, string outputPath)
+    {
+        floats.Stream.Flush();
+        var row = new float[dimension];
+        floats.Stream.Position = 0;
+        var reader = new NpyReader(floats.Stream, floats.TempPath);
+        if (reader.Rows == 0) throw new InvalidDataException($"{outputPath}: no rows to calibrate {EmbeddingPrecisions.Name(precision)} ranges on; give --ranges");
+        var min = new float[dimension]; var max = new float[dimension];
+        Array.Fill(min, float.PositiveInfinity); Array.Fill(max, float.NegativeInfinity);
+        while (reader.ReadRow(row))
+            for (int j = 0; j < dimension; j++) { min[j] = MathF.Min(min[j], row[j]); max[j] = MathF.Max(max[j], row[j]); }
+        var ranges = new QuantizationRanges(min, max);
+        floats.Stream.Position = 0;
+        reader = new NpyReader(floats.Stream, floats.TempPath);
+        var writer = new QuantizedNpyWriter(output.Stream, dimension, precision, ranges);
+        while (reader.ReadRow(row)) writer.Write(row);
+        writer.Complete();
+        return ranges;
+    }
 
     /// <summary>The sidecar listing the input line number of each output row (written with --skip-bad-lines).</summary>
     public static string LinesSidecar(string outputPath) => outputPath + ".lines.txt";

@@ -9,9 +9,10 @@ namespace BertSharp.Cli;
 public sealed class NpyFormatException(string message) : Exception(message);
 
 /// <summary>
-/// Reads a 2-D little-endian float32 C-order .npy file ([rows, columns], any header version 1.0/2.0/3.0) row by row,
-/// so an index of any size is scanned with one row of memory. The header dict is parsed strictly for the three
-/// keys numpy writes ('descr', 'fortran_order', 'shape'); anything else is a <see cref="NpyFormatException"/>.
+/// Reads a 2-D C-order .npy file ([rows, columns], any header version 1.0/2.0/3.0) of little-endian float32 ('&lt;f4'),
+/// int8 ('|i1') or uint8 ('|u1') row by row, so an index of any size is scanned with one row of memory. The header dict
+/// is parsed strictly for the three keys numpy writes ('descr', 'fortran_order', 'shape'); anything else is a
+/// <see cref="NpyFormatException"/>.
 /// </summary>
 public sealed class NpyReader : IDisposable
 {
@@ -24,6 +25,12 @@ public sealed class NpyReader : IDisposable
     public string Name { get; }
     public long Rows { get; }
     public int Columns { get; }
+    /// <summary>The dtype: "&lt;f4", "|i1" or "|u1".</summary>
+    public string Descr { get; private set; } = "<f4";
+    /// <summary>Bytes per element: 4 for float32, 1 for int8/uint8.</summary>
+    public int ElementSize => Descr == "<f4" ? 4 : 1;
+    /// <summary>Bytes per row.</summary>
+    public int RowBytes => Columns * ElementSize;
     /// <summary>Byte offset of the first row.</summary>
     public long DataOffset { get; }
 
@@ -55,7 +62,7 @@ public sealed class NpyReader : IDisposable
             (Rows, Columns) = ParseHeader(major == 3 ? Encoding.UTF8.GetString(header) : Encoding.Latin1.GetString(header));
             if (stream.CanSeek)
             {
-                long expected = checked(DataOffset + Rows * Columns * sizeof(float));
+                long expected = checked(DataOffset + Rows * Columns * ElementSize);
                 if (stream.Length != expected)
                     throw Bad($"shape ({Rows}, {Columns}) needs {expected} bytes, the file has {stream.Length}");
             }
@@ -74,7 +81,13 @@ public sealed class NpyReader : IDisposable
         string d = dict.TrimEnd(' ', '\n', '\0');
         if (!d.StartsWith('{') || !d.EndsWith('}')) throw Bad($"header is not a Python dict: {d}");
         string descr = Field(d, "descr");
-        if (descr != "'<f4'") throw Bad($"dtype {descr} is not supported, need '<f4' (little-endian float32)");
+        Descr = descr switch
+        {
+            "'<f4'" => "<f4",
+            "'|i1'" or "'<i1'" or "'i1'" => "|i1",
+            "'|u1'" or "'<u1'" or "'u1'" => "|u1",
+            _ => throw Bad($"dtype {descr} is not supported, need '<f4' (little-endian float32), '|i1' (int8) or '|u1' (uint8)"),
+        };
         string order = Field(d, "fortran_order");
         if (order != "False") throw Bad($"fortran_order {order} is not supported, need False (row-major)");
         string shape = Field(d, "shape");
@@ -107,6 +120,7 @@ public sealed class NpyReader : IDisposable
     /// <summary>Reads the next row into <paramref name="row"/> (length = Columns); false after the last row.</summary>
     public bool ReadRow(Span<float> row)
     {
+        if (Descr != "<f4") throw Bad($"holds {Descr} values, not float32");
         if (row.Length != Columns) throw new ArgumentException($"row buffer has {row.Length} values, the index has {Columns}", nameof(row));
         if (_rowsRead == Rows) return false;
         if (ReadAtMost(MemoryMarshal.AsBytes(row)) < row.Length * sizeof(float))
@@ -114,6 +128,26 @@ public sealed class NpyReader : IDisposable
         if (!BitConverter.IsLittleEndian)
             for (int i = 0; i < row.Length; i++)
                 row[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReverseEndianness(BitConverter.SingleToInt32Bits(row[i])));
+        _rowsRead++;
+        return true;
+    }
+
+    /// <summary>Reads float32 row <paramref name="row"/> (random access; the stream must be seekable); the sequential position is not kept.</summary>
+    public void ReadRowAt(long row, Span<float> destination)
+    {
+        if (Descr != "<f4") throw Bad($"holds {Descr} values, not float32");
+        if ((ulong)row >= (ulong)Rows) throw new ArgumentOutOfRangeException(nameof(row), row, $"{Name} has {Rows} rows");
+        if (destination.Length != Columns) throw new ArgumentException($"row buffer has {destination.Length} values, the file has {Columns}", nameof(destination));
+        _stream.Position = DataOffset + row * Columns * sizeof(float);
+        if (ReadAtMost(MemoryMarshal.AsBytes(destination)) < destination.Length * sizeof(float)) throw Bad($"truncated at row {row} of {Rows}");
+    }
+
+    /// <summary>Reads the next row's raw bytes (<see cref="RowBytes"/> of them, any dtype); false after the last row.</summary>
+    public bool ReadRowBytes(Span<byte> row)
+    {
+        if (row.Length != RowBytes) throw new ArgumentException($"row buffer has {row.Length} bytes, the index rows have {RowBytes}", nameof(row));
+        if (_rowsRead == Rows) return false;
+        if (ReadAtMost(row) < row.Length) throw Bad($"truncated at row {_rowsRead} of {Rows}");
         _rowsRead++;
         return true;
     }

@@ -24,11 +24,14 @@ public sealed class NpyWriter : FixedHeaderVectorWriter
 
     protected override byte[] BuildHeader(long rows, long columns) => Header(rows, columns);
 
-    /// <summary>The full fixed-width header for shape (rows, columns).</summary>
-    public static byte[] Header(long rows, long columns)
+    /// <summary>The full fixed-width header for a float32 array of shape (rows, columns).</summary>
+    public static byte[] Header(long rows, long columns) => Header(rows, columns, "<f4");
+
+    /// <summary>The same for dtype <paramref name="descr"/> ("&lt;f4", "|i1", "|u1").</summary>
+    public static byte[] Header(long rows, long columns, string descr)
     {
         string dict = string.Create(CultureInfo.InvariantCulture,
-            $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {columns}), }}");
+            $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({rows}, {columns}), }}");
         int dictSpace = HeaderBytes - 10; // magic 6 + version 2 + length 2
         if (dict.Length + 1 > dictSpace) throw new InvalidOperationException($"npy header for shape ({rows}, {columns}) does not fit");
         var header = new byte[HeaderBytes];

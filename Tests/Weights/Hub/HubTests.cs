@@ -16,6 +16,7 @@ public class HubTests
     private const string ShardedRepo = "test-org/tiny-sharded";
     private const string NoConfigRepo = "test-org/no-config";
     private const string SentenceTransformersRepo = "test-org/tiny-st";
+    private const string DenseRepo = "test-org/tiny-st-dense";
     private const string Commit = HubTestServer.Commit;
 
     private HubTestServer _server = null!;
@@ -58,6 +59,23 @@ public class HubTests
                 {"word_embedding_dimension": 32, "pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false,
                  "pooling_mode_max_tokens": false, "pooling_mode_mean_sqrt_len_tokens": false}
                 """),
+        });
+        var dense = new BertSharp.Weights.SafeTensorsWriter();
+        dense.Add("linear.weight", new float[8 * 32], 8, 32);
+        dense.Add("linear.bias", Enumerable.Range(0, 8).Select(i => i - 3.5f).ToArray(), 8);
+        using var denseBytes = new MemoryStream();
+        dense.WriteTo(denseBytes);
+        _server.AddRepo(DenseRepo, new Dictionary<string, byte[]>(_files)
+        {
+            ["modules.json"] = Encoding.UTF8.GetBytes("""
+                [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+                 {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+                 {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"}]
+                """),
+            ["1_Pooling/config.json"] = Encoding.UTF8.GetBytes("""{"pooling_mode_mean_tokens": true}"""),
+            ["2_Dense/config.json"] = Encoding.UTF8.GetBytes("""{"in_features": 32, "out_features": 8, "bias": true, "activation_function": "torch.nn.modules.activation.Tanh"}"""),
+            ["2_Dense/model.safetensors"] = denseBytes.ToArray(),
+            ["config_sentence_transformers.json"] = Encoding.UTF8.GetBytes("""{"prompts": {"query": "query: "}, "default_prompt_name": null}"""),
         });
         _server.AddRepo(NoConfigRepo, new Dictionary<string, byte[]> { ["vocab.txt"] = _files["vocab.txt"] });
         _cache = Path.Combine(Path.GetTempPath(), "bertsharp-hub-" + Guid.NewGuid().ToString("N"));
@@ -166,6 +184,19 @@ public class HubTests
         var embedder = SentenceEmbedder.Load(SentenceTransformersRepo, hub: Options(offline: true));
         Assert.That(embedder.Pooling, Is.EqualTo(PoolingMode.Cls));
         Assert.That(embedder.Normalize);
+    }
+
+    [Test]
+    public void DenseModuleFilesAndPrompts_AreFetched()
+    {
+        string folder = ModelResolver.Resolve(DenseRepo, Options());
+        Assert.That(File.Exists(Path.Combine(folder, "2_Dense", "model.safetensors")));
+        Assert.That(File.Exists(Path.Combine(folder, "config_sentence_transformers.json")));
+        var embedder = SentenceEmbedder.Load(DenseRepo, hub: Options(offline: true));
+        Assert.That(embedder.Dimension, Is.EqualTo(8));
+        Assert.That(embedder.Prompts["query"], Is.EqualTo("query: "));
+        // W = 0, so the output is tanh(bias).
+        Assert.That(embedder.Embed("hello"), Is.EqualTo(Enumerable.Range(0, 8).Select(i => MathF.Tanh(i - 3.5f)).ToArray()).Within(1e-6f));
     }
 
     [Test]
