@@ -16,10 +16,6 @@ internal sealed class PackedSequences
     public int TotalTokens { get; private set; }
     public int MaxLength { get; private set; }
 
-    public PackedSequences() { }
-
-    public PackedSequences(BertBatch batch) => Reset(batch);
-
     public void Reset(BertBatch batch)
     {
         BatchSize = batch.BatchSize; SequenceLength = batch.SequenceLength;
