@@ -31,6 +31,9 @@ public static class Cli
         "             ({\"question\", \"context\"} lines -> {\"answer\", \"score\", \"start\", \"end\"})\n" +
         "  nsp        --model DIR  ({\"text\", \"text_pair\"} lines -> {\"is_next\": p})\n" +
         "  words      --model DIR [--aggregation mean|first] [--last-four]  ({\"text\"} lines -> {\"words\": [...]})\n" +
+        "  serve      --model DIR [--host 127.0.0.1] [--port 8080] [--api-key KEY] [--max-batch-tokens N] [--max-batch-requests N]\n" +
+        "             [--max-concurrent-requests N] [--max-client-batch-size N] [--payload-limit BYTES] [--auto-truncate]\n" +
+        "             [--served-model-name NAME]  (HTTP: TEI /embed /tokenize /info /health, OpenAI /v1/embeddings)\n" +
         "--model takes a folder or a Hugging Face hub id org/name[@revision] (downloaded into the HF cache)\n" +
         "model commands take --threads N; embed, hidden and similarity also take\n" +
         "  --long-inputs error|truncate|window [--max-length N] [--stride N]\n";
@@ -64,6 +67,7 @@ public static class Cli
                 "words" => WordsCommand.Run(rest, stdin, stdout, stderr),
                 "search" => SearchCommand.Run(rest, stdin, stdout, stderr),
                 "rerank" => RerankCommand.Run(rest, stdin, stdout, stderr),
+                "serve" => ServeCommand.Run(rest, stderr),
                 _ => UnknownCommand(command, stderr),
             };
         }

@@ -1,0 +1,151 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using BertSharp.Engine;
+using BertSharp.Tokenization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace BertSharp.Server;
+
+/// <summary>
+/// The routes: TEI POST /embed, POST /tokenize, GET /info, GET /health (router/src/http/server.rs) and OpenAI POST
+/// /v1/embeddings. Bodies are read with the source-generated <see cref="ServerJsonContext"/>; every failure is an
+/// <see cref="ApiException"/> written by <see cref="ErrorHandling"/> in TEI's error shape.
+/// </summary>
+internal sealed class EmbeddingRoutes(SentenceEmbedder embedder, EmbeddingBatcher batcher, EmbedPreparation preparation, ServerOptions options)
+{
+    private int _inFlight;
+    private string ModelId => options.ServedModelName ?? options.Model;
+
+    public void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/embed", (RequestDelegate)EmbedAsync);
+        app.MapPost("/v1/embeddings", (RequestDelegate)OpenAIEmbeddingsAsync);
+        app.MapPost("/tokenize", (RequestDelegate)TokenizeAsync);
+        app.MapGet("/info", (RequestDelegate)InfoAsync);
+        app.MapGet("/health", (RequestDelegate)(static context => { context.Response.StatusCode = 200; return Task.CompletedTask; }));
+    }
+
+    private async Task EmbedAsync(HttpContext context)
+    {
+        EmbedRequest request = await ReadAsync(context, ServerJsonContext.Default.EmbedRequest);
+        string[] texts = InputList.Read(request.Inputs, "inputs");
+        if (request.TruncationDirection is not (null or "Right" or "right"))
+            throw ApiException.Validation(request.TruncationDirection is "Left" or "left"
+                ? "truncation_direction Left is not supported yet; use Right (the default)"
+                : $"truncation_direction must be Right or Left, not '{request.TruncationDirection}'");
+        EmbedResult result = await RunAsync(context, texts, request.PromptName, request.Normalize, request.Dimensions, request.Truncate);
+        await context.Response.WriteAsJsonAsync(result.Vectors, ServerJsonContext.Default.SingleArrayArray, cancellationToken: context.RequestAborted);
+    }
+
+    private async Task OpenAIEmbeddingsAsync(HttpContext context)
+    {
+        OpenAIEmbeddingRequest request = await ReadAsync(context, ServerJsonContext.Default.OpenAIEmbeddingRequest);
+        string[] texts = InputList.Read(request.Input, "input");
+        bool base64 = request.EncodingFormat switch
+        {
+            null or "float" => false,
+            "base64" => true,
+            _ => throw ApiException.Validation($"encoding_format must be float or base64, not '{request.EncodingFormat}'"),
+        };
+        // TEI's OpenAI route normalises and truncates as --auto-truncate says.
+        EmbedResult result = await RunAsync(context, texts, null, true, request.Dimensions, null);
+        int tokens = 0;
+        foreach (int n in result.TokenCounts) tokens += n;
+        var usage = new OpenAIUsage { PromptTokens = tokens, TotalTokens = tokens };
+        string model = request.Model ?? ModelId;
+        if (base64)
+        {
+            var data = new OpenAIEmbedding<string>[texts.Length];
+            for (int i = 0; i < data.Length; i++)
+                data[i] = new() { Embedding = Convert.ToBase64String(MemoryMarshal.AsBytes(result.Vectors[i].AsSpan())), Index = i };
+            await context.Response.WriteAsJsonAsync(new OpenAIEmbeddingResponse<string> { Data = data, Model = model, Usage = usage },
+                ServerJsonContext.Default.OpenAIEmbeddingResponseString, cancellationToken: context.RequestAborted);
+        }
+        else
+        {
+            var data = new OpenAIEmbedding<float[]>[texts.Length];
+            for (int i = 0; i < data.Length; i++) data[i] = new() { Embedding = result.Vectors[i], Index = i };
+            await context.Response.WriteAsJsonAsync(new OpenAIEmbeddingResponse<float[]> { Data = data, Model = model, Usage = usage },
+                ServerJsonContext.Default.OpenAIEmbeddingResponseSingleArray, cancellationToken: context.RequestAborted);
+        }
+    }
+
+    private async Task TokenizeAsync(HttpContext context)
+    {
+        TokenizeRequest request = await ReadAsync(context, ServerJsonContext.Default.TokenizeRequest);
+        string[] texts = InputList.Read(request.Inputs, "inputs");
+        if (texts.Length > options.MaxClientBatchSize)
+            throw ApiException.TooLarge($"batch size {texts.Length} > maximum allowed batch size {options.MaxClientBatchSize} (--max-client-batch-size)");
+        BertTokenizer tokenizer = embedder.Model.RequireTokenizer();
+        var encodeOptions = new EncodeOptions { AddSpecialTokens = request.AddSpecialTokens };
+        var result = new SimpleToken[texts.Length][];
+        for (int i = 0; i < texts.Length; i++)
+        {
+            Tokenization.Encoding e = tokenizer.Encode(texts[i], null, encodeOptions);
+            var tokens = new SimpleToken[e.Length];
+            for (int t = 0; t < tokens.Length; t++)
+            {
+                bool special = e.SpecialTokensMask[t] != 0;
+                (int start, int end) = e.Offsets[t];
+                tokens[t] = new SimpleToken
+                {
+                    Id = e.Ids[t], Text = e.Tokens[t], Special = special,
+                    Start = special ? null : start, Stop = special ? null : end,
+                };
+            }
+            result[i] = tokens;
+        }
+        await context.Response.WriteAsJsonAsync(result, ServerJsonContext.Default.SimpleTokenArrayArray, cancellationToken: context.RequestAborted);
+    }
+
+    private Task InfoAsync(HttpContext context) =>
+        context.Response.WriteAsJsonAsync(new InfoResponse
+        {
+            ModelId = ModelId,
+            ModelType = new ModelTypeInfo { Embedding = new EmbeddingModelInfo { Pooling = PoolingName(embedder.Pooling) } },
+            Prompts = embedder.Prompts.Count == 0 ? null : embedder.Prompts,
+            MaxConcurrentRequests = options.MaxConcurrentRequests,
+            MaxInputLength = preparation.MaxInputLength,
+            MaxBatchTokens = options.MaxBatchTokens,
+            MaxBatchRequests = options.MaxBatchRequests,
+            MaxClientBatchSize = options.MaxClientBatchSize,
+            AutoTruncate = options.AutoTruncate,
+            TokenizationWorkers = Environment.ProcessorCount,
+            Version = typeof(EmbeddingRoutes).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+        }, ServerJsonContext.Default.InfoResponse, cancellationToken: context.RequestAborted);
+
+    private static string PoolingName(PoolingMode mode) => mode.ToString().ToLowerInvariant();
+
+    /// <summary>Admission (429 above --max-concurrent-requests), request-thread preparation, then the batcher.</summary>
+    private async Task<EmbedResult> RunAsync(HttpContext context, string[] texts, string? promptName, bool? normalize, int? dimensions, bool? truncate)
+    {
+        if (Interlocked.Increment(ref _inFlight) > options.MaxConcurrentRequests)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            throw ApiException.Overloaded($"model is overloaded: {options.MaxConcurrentRequests} requests in flight (--max-concurrent-requests); retry later");
+        }
+        try
+        {
+            EmbedJob job = preparation.Prepare(texts, promptName, normalize, dimensions, truncate, context.RequestAborted);
+            return await batcher.EnqueueAsync(job);
+        }
+        finally { Interlocked.Decrement(ref _inFlight); }
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpContext context, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
+    {
+        if (!context.Request.HasJsonContentType())
+            throw ApiException.BadRequest("expected a JSON body (Content-Type: application/json)");
+        try
+        {
+            return await JsonSerializer.DeserializeAsync(context.Request.Body, type, context.RequestAborted)
+                   ?? throw ApiException.BadRequest("the body must be a JSON object, not null");
+        }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest($"invalid JSON body: {e.Message}");
+        }
+    }
+}
