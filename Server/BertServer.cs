@@ -30,12 +30,12 @@ public sealed class BertServer : IAsyncDisposable
     /// <summary>The bound address (e.g. http://127.0.0.1:8080) once started.</summary>
     public Uri Address => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
-    private BertServer(SentenceEmbedder embedder, ServerOptions options, Action<ILoggingBuilder>? logging)
+    private BertServer(SentenceEmbedder embedder, ServerOptions options, Action<ILoggingBuilder>? logging, bool pauseBatcher = false)
     {
         options.Validate();
         Embedder = embedder;
         Options = options;
-        Batcher = new EmbeddingBatcher(embedder, options.MaxBatchTokens, options.MaxBatchRequests, options.MaxConcurrentRequests);
+        Batcher = new EmbeddingBatcher(embedder, options.MaxBatchTokens, options.MaxBatchRequests, options.MaxConcurrentRequests, pauseBatcher);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -65,6 +65,9 @@ public sealed class BertServer : IAsyncDisposable
     /// <summary>A server over an embedder already loaded (tests; hosts that share one model).</summary>
     public static BertServer Create(SentenceEmbedder embedder, ServerOptions options, Action<ILoggingBuilder>? logging = null) =>
         new(embedder, options, logging);
+
+    /// <summary>Tests: a server whose batcher waits for <see cref="EmbeddingBatcher.Resume"/>.</summary>
+    internal static BertServer CreatePaused(SentenceEmbedder embedder, ServerOptions options) => new(embedder, options, null, pauseBatcher: true);
 
     public Task StartAsync(CancellationToken cancellationToken = default) => _app.StartAsync(cancellationToken);
 

@@ -18,6 +18,8 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
     private readonly Channel<EmbedJob> _queue;
     private readonly Task _loop;
     private EmbedJob? _carry;                       // the job that did not fit the previous batch; first of the next
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _dropped;
 
     /// <summary>Requests in the queue (not yet taken into a batch).</summary>
     public int QueueLength => _queue.Reader.Count;
@@ -25,9 +27,16 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
     public long BatchesRun { get; private set; }
     /// <summary>Largest number of requests that shared one batch so far.</summary>
     public int LargestBatch { get; private set; }
+    /// <summary>Jobs dropped because their client disconnected before they ran.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
 
     public EmbeddingBatcher(SentenceEmbedder embedder, int maxBatchTokens, int maxBatchRequests, int capacity)
+        : this(embedder, maxBatchTokens, maxBatchRequests, capacity, paused: false) { }
+
+    /// <param name="paused">true = the loop waits for <see cref="Resume"/> (tests fill the queue deterministically)</param>
+    internal EmbeddingBatcher(SentenceEmbedder embedder, int maxBatchTokens, int maxBatchRequests, int capacity, bool paused)
     {
+        if (!paused) _started.SetResult();
         _embedder = embedder;
         _maxBatchTokens = maxBatchTokens;
         _maxBatchRequests = maxBatchRequests;
@@ -46,8 +55,12 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
         return job.Result.Task;
     }
 
+    /// <summary>Starts a loop created paused.</summary>
+    internal void Resume() => _started.TrySetResult();
+
     private async Task RunLoopAsync()
     {
+        await _started.Task.ConfigureAwait(false);
         var batch = new List<EmbedJob>(_maxBatchRequests);
         while (_carry is not null || await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
@@ -58,7 +71,7 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
                 EmbedJob? job = _carry;
                 _carry = null;
                 if (job is null && !_queue.Reader.TryRead(out job)) break;
-                if (job.Aborted.IsCancellationRequested) { job.Result.TrySetCanceled(job.Aborted); continue; }
+                if (job.Aborted.IsCancellationRequested) { Drop(job); continue; }
                 // A single job larger than the budget still runs, alone.
                 if (batch.Count > 0 && tokens + job.Tokens > _maxBatchTokens) { _carry = job; break; }
                 batch.Add(job);
@@ -120,7 +133,7 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
 
     private void RunAlone(EmbedJob job)
     {
-        if (job.Aborted.IsCancellationRequested) { job.Result.TrySetCanceled(job.Aborted); return; }
+        if (job.Aborted.IsCancellationRequested) { Drop(job); return; }
         var tokenCounts = new int[job.Texts.Length];
         try
         {
@@ -130,6 +143,12 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
         catch (Exception e) { Fail(job, e); }
     }
 
+    private void Drop(EmbedJob job)
+    {
+        Interlocked.Increment(ref _dropped);
+        job.Result.TrySetCanceled(job.Aborted);
+    }
+
     private static void Fail(EmbedJob job, Exception e) =>
         job.Result.TrySetException(e is BertInputException ? ApiException.Validation(e.Message) : e);
 
@@ -137,6 +156,7 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
+        _started.TrySetResult();
         await _loop.ConfigureAwait(false);
     }
 }
