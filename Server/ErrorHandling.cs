@@ -6,7 +6,8 @@ namespace BertSharp.Server;
 
 /// <summary>
 /// The middleware in front of the routes: the API key (401 without "Authorization: Bearer KEY"; /health stays open
-/// for probes), and every failure as TEI's error body with its status (400 JSON, 413 size, 422 validation, 429 overload).
+/// for probes), and every failure as TEI's error body with its status (400 JSON, 413 size, 422 validation, 429 overload,
+/// 500 backend).
 /// </summary>
 internal sealed class ErrorHandling(string? apiKey)
 {
@@ -38,6 +39,10 @@ internal sealed class ErrorHandling(string? apiKey)
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client left: nothing to answer.
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            await WriteAsync(context, new ApiException(500, "backend", $"inference failed: {e.Message}"));
         }
     }
 
