@@ -42,7 +42,7 @@ public sealed class BertServer : IAsyncDisposable
         if (logging is not null) logging(builder.Logging);
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.PayloadLimit);
-        builder.Services.ConfigureHttpJsonOptions(j => j.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
+        builder.Services.ConfigureHttpJsonOptions(j => j.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Web));
         _app = builder.Build();
         var errors = new ErrorHandling(options.ApiKey);
         _app.Use(errors.InvokeAsync);

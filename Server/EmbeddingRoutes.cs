@@ -29,19 +29,19 @@ internal sealed class EmbeddingRoutes(SentenceEmbedder embedder, EmbeddingBatche
 
     private async Task EmbedAsync(HttpContext context)
     {
-        EmbedRequest request = await ReadAsync(context, ServerJsonContext.Default.EmbedRequest);
+        EmbedRequest request = await ReadAsync(context, ServerJsonContext.Web.EmbedRequest);
         string[] texts = InputList.Read(request.Inputs, "inputs");
         if (request.TruncationDirection is not (null or "Right" or "right"))
             throw ApiException.Validation(request.TruncationDirection is "Left" or "left"
                 ? "truncation_direction Left is not supported yet; use Right (the default)"
                 : $"truncation_direction must be Right or Left, not '{request.TruncationDirection}'");
         EmbedResult result = await RunAsync(context, texts, request.PromptName, request.Normalize, request.Dimensions, request.Truncate);
-        await context.Response.WriteAsJsonAsync(result.Vectors, ServerJsonContext.Default.SingleArrayArray, cancellationToken: context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(result.Vectors, ServerJsonContext.Web.SingleArrayArray, cancellationToken: context.RequestAborted);
     }
 
     private async Task OpenAIEmbeddingsAsync(HttpContext context)
     {
-        OpenAIEmbeddingRequest request = await ReadAsync(context, ServerJsonContext.Default.OpenAIEmbeddingRequest);
+        OpenAIEmbeddingRequest request = await ReadAsync(context, ServerJsonContext.Web.OpenAIEmbeddingRequest);
         string[] texts = InputList.Read(request.Input, "input");
         bool base64 = request.EncodingFormat switch
         {
@@ -61,20 +61,20 @@ internal sealed class EmbeddingRoutes(SentenceEmbedder embedder, EmbeddingBatche
             for (int i = 0; i < data.Length; i++)
                 data[i] = new() { Embedding = Convert.ToBase64String(MemoryMarshal.AsBytes(result.Vectors[i].AsSpan())), Index = i };
             await context.Response.WriteAsJsonAsync(new OpenAIEmbeddingResponse<string> { Data = data, Model = model, Usage = usage },
-                ServerJsonContext.Default.OpenAIEmbeddingResponseString, cancellationToken: context.RequestAborted);
+                ServerJsonContext.Web.OpenAIEmbeddingResponseString, cancellationToken: context.RequestAborted);
         }
         else
         {
             var data = new OpenAIEmbedding<float[]>[texts.Length];
             for (int i = 0; i < data.Length; i++) data[i] = new() { Embedding = result.Vectors[i], Index = i };
             await context.Response.WriteAsJsonAsync(new OpenAIEmbeddingResponse<float[]> { Data = data, Model = model, Usage = usage },
-                ServerJsonContext.Default.OpenAIEmbeddingResponseSingleArray, cancellationToken: context.RequestAborted);
+                ServerJsonContext.Web.OpenAIEmbeddingResponseSingleArray, cancellationToken: context.RequestAborted);
         }
     }
 
     private async Task TokenizeAsync(HttpContext context)
     {
-        TokenizeRequest request = await ReadAsync(context, ServerJsonContext.Default.TokenizeRequest);
+        TokenizeRequest request = await ReadAsync(context, ServerJsonContext.Web.TokenizeRequest);
         string[] texts = InputList.Read(request.Inputs, "inputs");
         if (texts.Length > options.MaxClientBatchSize)
             throw ApiException.TooLarge($"batch size {texts.Length} > maximum allowed batch size {options.MaxClientBatchSize} (--max-client-batch-size)");
@@ -97,7 +97,7 @@ internal sealed class EmbeddingRoutes(SentenceEmbedder embedder, EmbeddingBatche
             }
             result[i] = tokens;
         }
-        await context.Response.WriteAsJsonAsync(result, ServerJsonContext.Default.SimpleTokenArrayArray, cancellationToken: context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(result, ServerJsonContext.Web.SimpleTokenArrayArray, cancellationToken: context.RequestAborted);
     }
 
     private Task InfoAsync(HttpContext context) =>
@@ -114,7 +114,7 @@ internal sealed class EmbeddingRoutes(SentenceEmbedder embedder, EmbeddingBatche
             AutoTruncate = options.AutoTruncate,
             TokenizationWorkers = Environment.ProcessorCount,
             Version = typeof(EmbeddingRoutes).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
-        }, ServerJsonContext.Default.InfoResponse, cancellationToken: context.RequestAborted);
+        }, ServerJsonContext.Web.InfoResponse, cancellationToken: context.RequestAborted);
 
     private static string PoolingName(PoolingMode mode) => mode.ToString().ToLowerInvariant();
 

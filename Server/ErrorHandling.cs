@@ -54,6 +54,6 @@ internal sealed class ErrorHandling(string? apiKey)
         if (context.Response.HasStarted) return Task.CompletedTask;
         context.Response.StatusCode = e.Status;
         return context.Response.WriteAsJsonAsync(new ErrorResponse { Error = e.Message, ErrorType = e.ErrorType },
-            ServerJsonContext.Default.ErrorResponse, cancellationToken: context.RequestAborted);
+            ServerJsonContext.Web.ErrorResponse, cancellationToken: context.RequestAborted);
     }
 }

@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace BertSharp.Server;
@@ -12,4 +14,11 @@ namespace BertSharp.Server;
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(TokenizeRequest))]
 [JsonSerializable(typeof(SimpleToken[][]))]
-internal sealed partial class ServerJsonContext : JsonSerializerContext;
+internal sealed partial class ServerJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// The context the routes use: as <see cref="JsonSerializerContext"/> Default, but writing ', ", &lt;, &gt; and non-ASCII
+    /// text as themselves ("model's", not "model\u0027s"); JSON bodies are never embedded in HTML here.
+    /// </summary>
+    public static ServerJsonContext Web { get; } = new(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+}

@@ -170,7 +170,9 @@ public sealed class ServerRouteTests
         using (HttpResponseMessage r = await anonymous.PostAsync("/embed", new StringContent("""{"inputs": "a"}""", System.Text.Encoding.UTF8, "application/json")))
         {
             Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
-            Assert.That(JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("error_type").GetString(), Is.EqualTo("unauthorized"));
+            string raw = await r.Content.ReadAsStringAsync();
+            Assert.That(JsonDocument.Parse(raw).RootElement.GetProperty("error_type").GetString(), Is.EqualTo("unauthorized"));
+            Assert.That(raw, Does.Contain("\\\"Authorization: Bearer KEY\\\""), "quotes escaped as JSON requires, not as \\u0022");
         }
         anonymous.DefaultRequestHeaders.Authorization = new("Bearer", "wrong");
         using (HttpResponseMessage r = await anonymous.GetAsync("/info"))
