@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
@@ -246,7 +247,21 @@ public static class Int8Gemm
                 float sx = _sx[i];
                 float* yRow = _y + (long)i * _n + j0;
                 int* a = acc + r * W;
-                for (int c = 0; c < width; c++)
+                int c = 0;
+                if (width == W && Vector128.IsHardwareAccelerated)
+                {
+                    // Dequantize's expression lane by lane: the same int→float conversion, multiplies and adds (no FMA).
+                    Vector128<float> sxv = Vector128.Create(sx);
+                    float* residualRow = _residual != null ? _residual + (long)i * _n + j0 : null;
+                    for (; c < W; c += 4)
+                    {
+                        Vector128<float> v = Vector128.ConvertToSingle(Vector128.Load(a + c)) * (sxv * Vector128.Load(sw + c));
+                        if (_bias != null) v += Vector128.Load(_bias + j0 + c);
+                        if (residualRow != null) v += Vector128.Load(residualRow + c);
+                        v.Store(yRow + c);
+                    }
+                }
+                for (; c < width; c++)
                 {
                     float v = Int8GemmReference.Dequantize(a[c], sx, sw[c]);
                     if (_bias != null) v += _bias[j0 + c];

@@ -27,6 +27,34 @@ public class ActivationQuantizationTests
     }
 
     [Test]
+    public void EveryElementFollowsTheScalarRuleWhateverItsPositionInTheRow()
+    {
+        // Long rows go 16 at a time through Vector128 code; it must give exactly Quantize(value, 127 / max) everywhere,
+        // ties included (max 127 → inv 1: halves are exact ties), and the scalar tail must too.
+        var rng = new Random(9);
+        foreach (int k in new[] { 15, 16, 17, 33, 100, 384 })
+        {
+            var row = new float[k];
+            for (int p = 0; p < k; p++) row[p] = rng.Next(-254, 255) * 0.5f; // -127 .. 127 in halves
+            row[rng.Next(k)] = rng.Next(2) == 0 ? 127f : -127f;
+            var q = new sbyte[k];
+            Assert.That(ActivationQuantization.QuantizeRow(row, q), Is.EqualTo(1f));
+            for (int p = 0; p < k; p++)
+                Assert.That(q[p], Is.EqualTo((sbyte)Math.Round(row[p], MidpointRounding.ToEven)), $"k={k} p={p} value {row[p]}");
+
+            var random = new float[k];
+            for (int p = 0; p < k; p++) random[p] = (float)(rng.NextDouble() * 2 - 1) * 7f;
+            float scale = ActivationQuantization.QuantizeRow(random, q);
+            Assert.That(scale, Is.GreaterThan(0f));
+            float max = 0f;
+            foreach (float v in random) max = MathF.Max(max, MathF.Abs(v));
+            float inv = 127f / max;
+            for (int p = 0; p < k; p++)
+                Assert.That(q[p], Is.EqualTo(ActivationQuantization.Quantize(random[p], inv)), $"k={k} p={p}");
+        }
+    }
+
+    [Test]
     public void ValuesBeyondTheRangeClampToPlusMinus127NeverMinus128()
     {
         Assert.That(ActivationQuantization.Quantize(200f, 1f), Is.EqualTo((sbyte)127));
