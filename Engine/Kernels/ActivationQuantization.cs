@@ -1,0 +1,70 @@
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+
+namespace BertSharp.Engine.Kernels;
+
+/// <summary>
+/// Symmetric int8 quantization of one row (a token's activations, or one output channel of a weight): the rule every
+/// int8 path and <see cref="Int8GemmReference"/> share, so their integer operands are identical.
+/// </summary>
+/// <remarks>
+/// <code>
+/// a = max_p |row[p]|                    // exact
+/// scale = a / 127f                      // row ≈ scale · q
+/// inv = 127f / a
+/// q[p] = clamp(RoundHalfToEven(row[p] * inv), -127, 127)   // float multiply, then MathF.Round (ties to even)
+/// </code>
+/// A zero row — or one so small that 127 / a overflows (a &lt; ~3.7e-37) — has scale 0 and q = 0. A row holding NaN
+/// or ±∞ has scale NaN and q = 0, so every output that depends on it is NaN, as in fp32. -128 is never produced, so
+/// |q| ≤ 127 always (the AVX2 path relies on it).
+/// </remarks>
+public static class ActivationQuantization
+{
+    /// <summary>Quantizes <paramref name="row"/> into quantized[0 .. row.Length) and returns its scale (see remarks).</summary>
+    public static float QuantizeRow(ReadOnlySpan<float> row, Span<sbyte> quantized)
+    {
+        if (quantized.Length < row.Length)
+            throw new ArgumentException($"quantized has {quantized.Length} elements but the row has {row.Length}.", nameof(quantized));
+        quantized = quantized[..row.Length];
+        if (row.IsEmpty) return 0f;
+        float maxAbs = MathF.Abs(TensorPrimitives.MaxMagnitude(row)); // NaN if any element is NaN
+        if (!float.IsFinite(maxAbs))
+        {
+            quantized.Clear();
+            return float.NaN;
+        }
+        float inv = 127f / maxAbs;
+        if (maxAbs == 0f || float.IsInfinity(inv))
+        {
+            quantized.Clear();
+            return 0f;
+        }
+        int done = Vector128.IsHardwareAccelerated ? QuantizeVector128(row, quantized, inv) : 0;
+        for (int p = done; p < row.Length; p++)
+            quantized[p] = Quantize(row[p], inv);
+        return maxAbs / 127f;
+    }
+
+    // The same rule 16 elements at a time: the same float multiply, Vector128.Round (ties to even, as MathF.Round),
+    // the same clamp; the clamped integers convert and narrow exactly. Returns how many elements it did.
+    private static int QuantizeVector128(ReadOnlySpan<float> row, Span<sbyte> quantized, float inv)
+    {
+        Vector128<float> scale = Vector128.Create(inv), low = Vector128.Create(-127f), high = Vector128.Create(127f);
+        ref float source = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(row);
+        ref sbyte target = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(quantized);
+        int p = 0;
+        for (; p + 16 <= row.Length; p += 16)
+        {
+            Vector128<int> a = Step(Vector128.LoadUnsafe(ref source, (nuint)p)), b = Step(Vector128.LoadUnsafe(ref source, (nuint)p + 4));
+            Vector128<int> c = Step(Vector128.LoadUnsafe(ref source, (nuint)p + 8)), d = Step(Vector128.LoadUnsafe(ref source, (nuint)p + 12));
+            Vector128.Narrow(Vector128.Narrow(a, b), Vector128.Narrow(c, d)).StoreUnsafe(ref target, (nuint)p);
+        }
+        return p;
+
+        Vector128<int> Step(Vector128<float> v) =>
+            Vector128.ConvertToInt32(Vector128.Min(Vector128.Max(Vector128.Round(v * scale), low), high));
+    }
+
+    /// <summary>clamp(RoundHalfToEven(value · inv), -127, 127).</summary>
+    public static sbyte Quantize(float value, float inv) => (sbyte)Math.Clamp(MathF.Round(value * inv), -127f, 127f);
+}

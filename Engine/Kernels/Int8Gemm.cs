@@ -1,0 +1,276 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+
+namespace BertSharp.Engine.Kernels;
+
+/// <summary>
+/// Fast int8 linear layer: y = dequantize(quantize(x) · wqᵀ) + bias (+ residual) with w quantized per output channel
+/// and packed at load (<see cref="QuantizedWeight"/>), x quantized per row at run time. Bit-identical to
+/// <see cref="Int8GemmReference.Linear"/> on every path.
+/// </summary>
+/// <remarks>
+/// <code>
+/// phase one, per row i:   sx[i], xq[i, 0 .. PaddedK) = QuantizeRow(x[i, :]) (zero padded)   // [m, PaddedK] bytes
+/// phase two, work items = (block of 64 rows) × (group of 16-column weight panels), from a shared counter
+///   for each panel, for each tile of ≤ 4 rows:
+///     acc[r, c] = Σ_p xq[r, p] · wq[c, p]              // exact int32 on every path
+///     y[r, c] = Dequantize(acc, sx[r], sw[c]) (+ bias[c]) (+ residual[r, c]); then the optional epilogue
+/// </code>
+/// The integer sums are exact and the float expression (<see cref="Int8GemmReference.Dequantize"/>, then bias, then
+/// residual) is the same everywhere, so results do not depend on the path, the thread count or the other rows.
+/// </remarks>
+public static class Int8Gemm
+{
+    /// <summary>Below this many multiply-adds (m·n·k) a call runs on one thread: waking a worker costs more.</summary>
+    public const long ParallelThreshold = 1L << 18;
+
+    /// <summary>Most rows a micro-kernel call covers.</summary>
+    internal const int TileRows = 4;
+
+    /// <summary>Rows per work item's row block (a multiple of <see cref="TileRows"/>; fixed, never from the thread count).</summary>
+    internal const int BlockRows = 64;
+
+    /// <summary>
+    /// y: [m, n] = int8(x: [m, k]) · wqᵀ + bias (+ residual: [m, n]), where w.N = n and w.K = k; bias is [n] or empty.
+    /// y must not overlap x, bias or residual. maxThreads &lt;= 0 means all cores; 1 means the caller thread only.
+    /// </summary>
+    public static void Linear(ReadOnlySpan<float> x, int m, QuantizedWeight w, ReadOnlySpan<float> bias, Span<float> y,
+        ReadOnlySpan<float> residual = default, int maxThreads = 0, Int8GemmPath path = Int8GemmPath.Auto) =>
+        Linear(x, m, w, bias, y, default(NoEpilogue), residual, maxThreads, path);
+
+    /// <summary>As the plain overload, then applies <paramref name="epilogue"/> to each finished (row, ≤ 16 columns) segment of y.</summary>
+    public static void Linear<TEpilogue>(ReadOnlySpan<float> x, int m, QuantizedWeight w, ReadOnlySpan<float> bias, Span<float> y,
+        TEpilogue epilogue, ReadOnlySpan<float> residual = default, int maxThreads = 0, Int8GemmPath path = Int8GemmPath.Auto)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        int k = w.K, n = w.N;
+        GemmArguments.CheckShape(m, k, n);
+        GemmArguments.CheckLength(x, m, k, nameof(x), "[m, k]");
+        GemmArguments.CheckBias(bias, n);
+        GemmArguments.CheckLength(y, m, n, nameof(y), "[m, n]");
+        GemmArguments.CheckResidual(residual, m, n);
+        Int8GemmPath resolved = Resolve(path);
+        if (m == 0) return;
+
+        ReadOnlySpan<float> yUsed = y[..(m * n)];
+        if (yUsed.Overlaps(x[..(m * k)])) throw new ArgumentException("y must not overlap x.", nameof(y));
+        if (yUsed.Overlaps(bias)) throw new ArgumentException("y must not overlap bias.", nameof(y));
+        if (!residual.IsEmpty && yUsed.Overlaps(residual[..(m * n)])) throw new ArgumentException("y must not overlap residual.", nameof(y));
+
+        int threads = KernelParallel.ResolveThreads(maxThreads);
+        if ((long)m * n * k < ParallelThreshold) threads = 1;
+
+        // The thread's cached job and scratch, unless this call is nested inside another one on the same thread (an
+        // epilogue calling a GEMM): then fresh ones, so the outer call's quantized x is not overwritten.
+        bool nested = t_callDepth > 0;
+        Int8GemmJob<TEpilogue> job = nested ? new Int8GemmJob<TEpilogue>() : Int8GemmJob<TEpilogue>.ForThisThread;
+        long xBytes = (long)m * w.PaddedK;
+        if (xBytes > Array.MaxLength) throw new ArgumentException($"x [m, k] = [{m}, {k}] is too large to quantize in one call.", nameof(x));
+        sbyte[] xqStorage = nested ? NewScratch<sbyte>((int)xBytes) : Scratch(ref t_xq, (int)xBytes);
+        float[] sxStorage = nested ? NewScratch<float>(m) : Scratch(ref t_sx, m);
+        t_callDepth++;
+        unsafe
+        {
+            fixed (float* px = x, pb = bias, py = y, pr = residual)
+            {
+                sbyte* xq = (sbyte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(xqStorage));
+                float* sx = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(sxStorage));
+                job.Setup(px, m, w, bias.IsEmpty ? null : pb, py, residual.IsEmpty ? null : pr, resolved, threads, xq, sx, epilogue);
+                try
+                {
+                    KernelParallel.For(m, new Int8GemmJob<TEpilogue>.QuantizePieces(job), job.Items, new Int8GemmJob<TEpilogue>.ComputePieces(job), threads);
+                }
+                finally
+                {
+                    job.Clear();
+                    t_callDepth--;
+                }
+            }
+        }
+    }
+
+    /// <summary>The path <see cref="Int8GemmPath.Auto"/> picks on this CPU.</summary>
+    public static Int8GemmPath BestPath =>
+        IsSupported(Int8GemmPath.AvxVnni) ? Int8GemmPath.AvxVnni :
+        IsSupported(Int8GemmPath.Avx2) ? Int8GemmPath.Avx2 :
+        IsSupported(Int8GemmPath.ArmDot) ? Int8GemmPath.ArmDot :
+        Int8GemmPath.Portable;
+
+    /// <summary>True when <paramref name="path"/> can run on this CPU.</summary>
+    public static bool IsSupported(Int8GemmPath path) => path switch
+    {
+        Int8GemmPath.Auto or Int8GemmPath.Portable => true,
+        Int8GemmPath.AvxVnni => AvxVnni.IsSupported && Avx2.IsSupported,
+        Int8GemmPath.Avx2 => Avx2.IsSupported,
+        Int8GemmPath.ArmDot => Dp.IsSupported && AdvSimd.IsSupported,
+        _ => false,
+    };
+
+    /// <summary>What <paramref name="path"/> needs from the CPU, for messages when it is missing.</summary>
+    public static string Requirement(Int8GemmPath path) => path switch
+    {
+        Int8GemmPath.AvxVnni => "x64 AVX-VNNI (256-bit VPDPBUSD; e.g. Zen 5, Alder Lake and later — not Zen 4, whose AVX-512 VNNI .NET 10 does not expose)",
+        Int8GemmPath.Avx2 => "x64 AVX2",
+        Int8GemmPath.ArmDot => "ARM64 with the dot-product extension (SDOT)",
+        _ => "nothing",
+    };
+
+    private static Int8GemmPath Resolve(Int8GemmPath path)
+    {
+        if (path == Int8GemmPath.Auto) return BestPath;
+        if (path is not (Int8GemmPath.AvxVnni or Int8GemmPath.Avx2 or Int8GemmPath.ArmDot or Int8GemmPath.Portable))
+            throw new ArgumentOutOfRangeException(nameof(path), path, "unknown Int8GemmPath.");
+        if (!IsSupported(path))
+            throw new PlatformNotSupportedException($"Int8GemmPath.{path} needs {Requirement(path)}, which this CPU lacks (use Int8GemmPath.Auto).");
+        return path;
+    }
+
+    [ThreadStatic] private static sbyte[]? t_xq;
+    [ThreadStatic] private static float[]? t_sx;
+    [ThreadStatic] private static int t_callDepth;
+
+    private static T[] Scratch<T>(ref T[]? cached, int length) =>
+        cached is { } scratch && scratch.Length >= length ? scratch : (cached = NewScratch<T>(length));
+
+    // Pinned so workers can use a raw pointer; 25% headroom so a slowly growing m does not reallocate every call.
+    private static T[] NewScratch<T>(int length) =>
+        GC.AllocateUninitializedArray<T>((int)Math.Min(Array.MaxLength, Math.Max(1, length + (long)length / 4)), pinned: true);
+
+    /// <summary>
+    /// One call: its arguments as raw pointers (the spans are fixed for the duration of the call) and the shared
+    /// scratch holding quantized x. Phase one quantizes row <c>piece</c>; phase two computes work item <c>piece</c>.
+    /// </summary>
+    private sealed unsafe class Int8GemmJob<TEpilogue>
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        public readonly struct QuantizePieces(Int8GemmJob<TEpilogue> job) : IParallelPieces
+        {
+            public void Run(int piece, int slot) => job.QuantizeRow(piece);
+        }
+
+        public readonly struct ComputePieces(Int8GemmJob<TEpilogue> job) : IParallelPieces
+        {
+            public void Run(int piece, int slot) => job.ComputeItem(piece, job.AccScratch(slot));
+        }
+
+        [ThreadStatic] private static Int8GemmJob<TEpilogue>? t_job;
+
+        public static Int8GemmJob<TEpilogue> ForThisThread => t_job ??= new Int8GemmJob<TEpilogue>();
+
+        private const int W = QuantizedWeight.PanelWidth;
+        private const int AccInts = TileRows * W + 16; // + 64 bytes so each slot's tile can start 64-byte aligned
+
+        private float* _x, _bias, _y, _residual, _sx, _sw;
+        private sbyte* _w, _xq;
+        private int _m, _k, _kp, _n, _panels, _rowBlocks, _panelsPerGroup, _items;
+        private Int8GemmPath _path;
+        private TEpilogue _epilogue;
+        private float[]? _swArray; // keeps the weight's scales alive while the raw pointer is in use
+        private readonly int[] _acc = GC.AllocateArray<int>(AccInts * KernelParallel.ProcessorCount, pinned: true);
+
+        public int Items => _items;
+
+        private int* AccScratch(int slot)
+        {
+            int* p = (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_acc)) + (nint)slot * AccInts;
+            return (int*)(((nint)p + 63) & ~(nint)63);
+        }
+
+        public void Setup(float* x, int m, QuantizedWeight w, float* bias, float* y, float* residual, Int8GemmPath path, int threads,
+            sbyte* xq, float* sx, TEpilogue epilogue)
+        {
+            _x = x; _m = m; _k = w.K; _kp = w.PaddedK; _n = w.N; _panels = w.PanelCount;
+            _w = w.Data; _swArray = w.Scales; _sw = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_swArray));
+            _bias = bias; _y = y; _residual = residual; _path = path;
+            _xq = xq; _sx = sx; _epilogue = epilogue;
+
+            _rowBlocks = (m + BlockRows - 1) / BlockRows;
+            int wantedItems = threads <= 1 ? 1 : 16 * threads;
+            int panelGroups = Math.Clamp((wantedItems + _rowBlocks - 1) / _rowBlocks, 1, _panels);
+            _panelsPerGroup = (_panels + panelGroups - 1) / panelGroups;
+            _items = _rowBlocks * ((_panels + _panelsPerGroup - 1) / _panelsPerGroup);
+        }
+
+        public void Clear()
+        {
+            _x = _bias = _y = _residual = _sx = _sw = null;
+            _w = _xq = null;
+            _swArray = null;
+            _epilogue = default;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void QuantizeRow(int i)
+        {
+            sbyte* row = _xq + (long)i * _kp;
+            _sx[i] = ActivationQuantization.QuantizeRow(new ReadOnlySpan<float>(_x + (long)i * _k, _k), new Span<sbyte>(row, _k));
+            for (int p = _k; p < _kp; p++) row[p] = 0;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void ComputeItem(int item, int* acc)
+        {
+            int n = _n, groups = _kp / 4;
+            int rowBlock = item % _rowBlocks, group = item / _rowBlocks;
+            int rb = rowBlock * BlockRows, re = Math.Min(rb + BlockRows, _m);
+            int qb = group * _panelsPerGroup, qe = Math.Min(qb + _panelsPerGroup, _panels);
+            for (int q = qb; q < qe; q++)
+            {
+                sbyte* panel = _w + (long)q * W * _kp;
+                int j0 = q * W, width = Math.Min(W, n - j0);
+                for (int row0 = rb; row0 < re; row0 += TileRows)
+                {
+                    int rows = Math.Min(TileRows, re - row0);
+                    sbyte* xTile = _xq + (long)row0 * _kp;
+                    switch (_path)
+                    {
+                        case Int8GemmPath.AvxVnni: Int8KernelAvx<AvxVnniDot>.Tile(rows, xTile, _kp, panel, groups, acc); break;
+                        case Int8GemmPath.Avx2: Int8KernelAvx<Avx2Dot>.Tile(rows, xTile, _kp, panel, groups, acc); break;
+                        case Int8GemmPath.ArmDot: Int8KernelArmDot.Tile(rows, xTile, _kp, panel, groups, acc); break;
+                        default: Int8KernelPortable.Tile(rows, xTile, _kp, panel, groups, acc); break;
+                    }
+                    WriteTile(acc, row0, rows, j0, width);
+                }
+            }
+        }
+
+        private void WriteTile(int* acc, int row0, int rows, int j0, int width)
+        {
+            float* sw = _sw + j0;
+            for (int r = 0; r < rows; r++)
+            {
+                int i = row0 + r;
+                float sx = _sx[i];
+                float* yRow = _y + (long)i * _n + j0;
+                int* a = acc + r * W;
+                int c = 0;
+                if (width == W && Vector128.IsHardwareAccelerated)
+                {
+                    // Dequantize's expression lane by lane: the same int→float conversion, multiplies and adds (no FMA).
+                    Vector128<float> sxv = Vector128.Create(sx);
+                    float* residualRow = _residual != null ? _residual + (long)i * _n + j0 : null;
+                    for (; c < W; c += 4)
+                    {
+                        Vector128<float> v = Vector128.ConvertToSingle(Vector128.Load(a + c)) * (sxv * Vector128.Load(sw + c));
+                        if (_bias != null) v += Vector128.Load(_bias + j0 + c);
+                        if (residualRow != null) v += Vector128.Load(residualRow + c);
+                        v.Store(yRow + c);
+                    }
+                }
+                for (; c < width; c++)
+                {
+                    float v = Int8GemmReference.Dequantize(a[c], sx, sw[c]);
+                    if (_bias != null) v += _bias[j0 + c];
+                    if (_residual != null) v += _residual[(long)i * _n + j0 + c];
+                    yRow[c] = v;
+                }
+                if (typeof(TEpilogue) != typeof(NoEpilogue))
+                    _epilogue.Apply(new Span<float>(yRow, width), i, j0);
+            }
+        }
+    }
+}
