@@ -48,18 +48,11 @@ public static class Gemm
     {
         ArgumentNullException.ThrowIfNull(w);
         int k = w.K, n = w.N;
-        GemmArguments.CheckShape(m, k, n);
-        GemmArguments.CheckLength(x, m, k, nameof(x), "[m, k]");
-        GemmArguments.CheckBias(bias, n);
-        GemmArguments.CheckLength(y, m, n, nameof(y), "[m, n]");
-        GemmArguments.CheckResidual(residual, m, n);
+        GemmArguments.CheckLinear(x, m, k, n, bias, y, residual);
         GemmPath resolved = Resolve(path);
         if (m == 0) return;
 
-        ReadOnlySpan<float> yUsed = y[..(m * n)];
-        if (yUsed.Overlaps(x[..(m * k)])) throw new ArgumentException("y must not overlap x.", nameof(y));
-        if (yUsed.Overlaps(bias)) throw new ArgumentException("y must not overlap bias.", nameof(y));
-        if (!residual.IsEmpty && yUsed.Overlaps(residual[..(m * n)])) throw new ArgumentException("y must not overlap residual.", nameof(y));
+        GemmArguments.CheckNoOverlap(x, m, k, n, bias, y, residual);
 
         int threads = KernelParallel.ResolveThreads(maxThreads);
         if ((long)m * n * k < ParallelThreshold) threads = 1;

@@ -1,8 +1,32 @@
 namespace BertSharp.Engine.Kernels;
 
-/// <summary>Argument checks shared by <see cref="GemmReference"/> and <see cref="Gemm"/>; each message names the argument and its expected shape.</summary>
+/// <summary>
+/// Argument checks shared by the linear layers (<see cref="GemmReference"/>, <see cref="Gemm"/>, their int8 twins);
+/// each message names the argument and its expected shape.
+/// </summary>
 internal static class GemmArguments
 {
+    /// <summary>y: [m, n] = x: [m, k] · wᵀ + bias: [n] or empty (+ residual: [m, n] or empty): shapes and lengths.</summary>
+    public static void CheckLinear(ReadOnlySpan<float> x, int m, int k, int n, ReadOnlySpan<float> bias, ReadOnlySpan<float> y,
+        ReadOnlySpan<float> residual)
+    {
+        CheckShape(m, k, n);
+        CheckLength(x, m, k, nameof(x), "[m, k]");
+        CheckBias(bias, n);
+        CheckLength(y, m, n, nameof(y), "[m, n]");
+        CheckResidual(residual, m, n);
+    }
+
+    /// <summary>The fast kernels write y while reading the others: y must not overlap x, bias or residual.</summary>
+    public static void CheckNoOverlap(ReadOnlySpan<float> x, int m, int k, int n, ReadOnlySpan<float> bias, ReadOnlySpan<float> y,
+        ReadOnlySpan<float> residual)
+    {
+        ReadOnlySpan<float> yUsed = y[..(m * n)];
+        if (yUsed.Overlaps(x[..(m * k)])) throw new ArgumentException("y must not overlap x.", nameof(y));
+        if (yUsed.Overlaps(bias)) throw new ArgumentException("y must not overlap bias.", nameof(y));
+        if (!residual.IsEmpty && yUsed.Overlaps(residual[..(m * n)])) throw new ArgumentException("y must not overlap residual.", nameof(y));
+    }
+
     public static void CheckShape(int m, int k, int n)
     {
         if (m < 0) throw new ArgumentOutOfRangeException(nameof(m), m, "m (rows of x) must be >= 0.");

@@ -14,12 +14,8 @@ public static class Int8GemmReference
     public static void Linear(ReadOnlySpan<float> x, int m, int k, ReadOnlySpan<float> w, int n, ReadOnlySpan<float> bias,
         Span<float> y, ReadOnlySpan<float> residual = default)
     {
-        GemmArguments.CheckShape(m, k, n);
-        GemmArguments.CheckLength(x, m, k, nameof(x), "[m, k]");
+        GemmArguments.CheckLinear(x, m, k, n, bias, y, residual);
         GemmArguments.CheckLength(w, n, k, nameof(w), "[n, k]");
-        GemmArguments.CheckBias(bias, n);
-        GemmArguments.CheckLength(y, m, n, nameof(y), "[m, n]");
-        GemmArguments.CheckResidual(residual, m, n);
         if (k > QuantizedWeight.MaxK) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be <= {QuantizedWeight.MaxK}.");
 
         var wq = new sbyte[n * k];
