@@ -47,6 +47,7 @@ public sealed class BertServer : IAsyncDisposable
         var errors = new ErrorHandling(options.ApiKey);
         _app.Use(errors.InvokeAsync);
         new EmbeddingRoutes(embedder, Batcher, new EmbedPreparation(embedder, options), options).Map(_app);
+        TeachingPage.Map(_app, embedder, options);
     }
 
     /// <summary>Loads the model (a clear exception when it is missing or broken) and builds the server.</summary>
