@@ -1,3 +1,5 @@
+using BertSharp.Tokenization.Pipeline;
+
 namespace BertSharp.Tokenization.Decoders;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace BertSharp.Tokenization.Decoders;
 /// in every token but the last, where it is removed. An empty suffix, as in Rust, puts a space around every char of
 /// every token but the last.
 /// </summary>
-internal sealed class BpeDecoder(string suffix)
+internal sealed class BpeDecoder(string suffix) : IDecoder
 {
     public string Suffix { get; } = suffix;
 

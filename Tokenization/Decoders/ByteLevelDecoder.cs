@@ -1,3 +1,4 @@
+using BertSharp.Tokenization.Pipeline;
 using BertSharp.Tokenization.PreTokenizers;
 
 namespace BertSharp.Tokenization.Decoders;
@@ -8,8 +9,10 @@ namespace BertSharp.Tokenization.Decoders;
 /// replaced by U+FFFD (Rust <c>String::from_utf8_lossy</c>; .NET's decoder replaces the same maximal subparts).
 /// The list becomes that one string.
 /// </summary>
-internal sealed class ByteLevelDecoder
+internal sealed class ByteLevelDecoder : IDecoder
 {
+    public static readonly ByteLevelDecoder Instance = new();
+
     public void DecodeChain(List<string> tokens)
     {
         var bytes = new List<byte>();

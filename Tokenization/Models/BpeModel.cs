@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using BertSharp.Tokenization.Pipeline;
 
 namespace BertSharp.Tokenization.Models;
 
@@ -13,7 +14,7 @@ namespace BertSharp.Tokenization.Models;
 /// later spans as in Rust. Results of pieces shorter than 256 UTF-8 bytes are cached (10,000 pieces), so the steady
 /// state allocates nothing. Immutable and thread-safe.
 /// </summary>
-internal sealed class BpeModel
+internal sealed class BpeModel : ITokenModel
 {
     private const int CacheCapacity = 10_000;
     private const int CacheMaxBytes = 256;
@@ -99,6 +100,19 @@ internal sealed class BpeModel
     public int? TokenToId(string token) => _vocab.TryGetValue(token, out int id) ? id : null;
 
     public string? IdToToken(int id) => (uint)id < (uint)_idToToken.Length ? _idToToken[id] : null;
+
+    public void Tokenize(ReadOnlySpan<char> piece, ModelTokens output)
+    {
+        var sink = new ModelTokensSink(output);
+        Tokenize(piece, ref sink);
+    }
+
+    private readonly struct ModelTokensSink(ModelTokens output) : IPieceSink
+    {
+        public int Count => output.Count;
+        public void Add(int id, int start, int end) => output.Add(id, start, end);
+        public void Truncate(int count) => output.Count = count;
+    }
 
     /// <summary>Tokenizes one piece into <paramref name="sink"/>: ids with [start, end) in UTF-16 chars of the piece.</summary>
     public void Tokenize<TSink>(ReadOnlySpan<char> piece, ref TSink sink) where TSink : IPieceSink, allows ref struct

@@ -35,6 +35,16 @@ internal static class ByteLevelOffsets
         }
     }
 
+    /// <summary>Trims tokens[start .. start + length) of one sequence; the first of them is the encoding's first token.</summary>
+    public static void TrimAll(ReadOnlySpan<char> original, TokenBuffer tokens, int start, int length, string[] idToToken, bool addPrefixSpace)
+    {
+        for (int i = start; i < start + length; i++)
+        {
+            string token = tokens.Texts[i] ?? idToToken[tokens.Ids[i]];
+            Trim(original, token, i == start, addPrefixSpace, ref tokens.Start[i], ref tokens.End[i]);
+        }
+    }
+
     private static bool IsSpace(char c) => c == SpaceChar || (UnicodeTables.GetFlags(c) & CharFlags.Whitespace) != 0;
 
     private static int Width(ReadOnlySpan<char> s, int i) =>

@@ -1,3 +1,5 @@
+using BertSharp.Tokenization.Pipeline;
+
 namespace BertSharp.Tokenization.PreTokenizers;
 
 /// <summary>
@@ -9,13 +11,35 @@ namespace BertSharp.Tokenization.PreTokenizers;
 /// <c>trim_offsets</c> is used by the post-processing side (<see cref="PostProcessors.ByteLevelOffsets"/>).
 /// Immutable and thread-safe.
 /// </summary>
-internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool trimOffsets, bool useRegex)
+internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool trimOffsets, bool useRegex) : IPreTokenizer
 {
     public bool AddPrefixSpace { get; } = addPrefixSpace;
     public bool TrimOffsets { get; } = trimOffsets;
     public bool UseRegex { get; } = useRegex;
 
     [ThreadStatic] private static char[]? t_prefixed;
+
+    public void PreTokenize(PreTokenizedText input, int index, PreTokenizedText output, PipelineScratch scratch)
+    {
+        int from = input.PieceStart[index], n = input.PieceLength[index];
+        var writer = new Writer(output);
+        PreTokenize(input.Chars.AsSpan(from, n), input.Start.AsSpan(from, n), input.End.AsSpan(from, n), ref writer);
+    }
+
+    private readonly struct Writer(PreTokenizedText output) : IPieceWriter
+    {
+        public void BeginPiece(int origin) => output.BeginPiece(origin);
+        public void Append(char c, int start, int end) => output.Append(c, start, end);
+        public void EndPiece() => output.EndPiece();
+    }
+
+    /// <summary>Reads tokenizer.json's ByteLevel settings (pre-tokenizer, post-processor and decoder share them).</summary>
+    public static ByteLevelPreTokenizer FromJson(JsonFields f, System.Text.Json.JsonElement e, string path)
+    {
+        f.RejectUnknown(e, path, "type", "add_prefix_space", "trim_offsets", "use_regex");
+        return new ByteLevelPreTokenizer(f.Bool(e, path, "add_prefix_space") ?? true, f.Bool(e, path, "trim_offsets") ?? true,
+            f.Bool(e, path, "use_regex") ?? true);
+    }
 
     /// <summary>
     /// Cuts one piece: <paramref name="chars"/> with per-char original spans <paramref name="start"/>/<paramref name="end"/>.
