@@ -120,4 +120,26 @@ public class ByteLevelBpeCorpusTests
         Assert.That(total, Is.EqualTo(20));
         Assert.That(accepted, Is.Empty, "accepted inputs the Rust library refuses");
     }
+
+    [Test]
+    public void EncodeIdsAllocatesNothingInTheSteadyState()
+    {
+        var tokenizer = Load();
+        string text = "Hello world, it's 🙂 a test of byte-level BPE:\tnumbers 12345, ünïcödé and 東京.  ";
+        var ids = new int[128];
+        int n = tokenizer.EncodeIds(text, ids);
+        Assert.That(ids[..n], Is.EqualTo(tokenizer.Encode(text).Ids));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++) tokenizer.EncodeIds(text, ids);
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+    }
+
+    [Test]
+    public void DecodeRoundTripsTheText()
+    {
+        var tokenizer = Load();
+        foreach (string text in new[] { "Hello world", " leading and  double spaces ", "🙂 émoji\tand\nlines", "東京は日本の首都" })
+            Assert.That(tokenizer.Decode(tokenizer.Encode(text).Ids), Is.EqualTo(text));
+        Assert.That(tokenizer.Decode(tokenizer.Encode("a <mask> b").Ids, skipSpecialTokens: false), Is.EqualTo("<s>a<mask> b</s>"), "the lstripped space is not part of <mask>'s vocabulary entry (Rust decodes the same)");
+    }
 }
