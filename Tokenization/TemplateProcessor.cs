@@ -22,6 +22,12 @@ internal sealed class TemplateProcessor : IPostProcessor
     public Piece[] Pair { get; }
     private readonly int _addedSingle, _addedPair;
 
+    /// <summary>
+    /// True for Hugging Face's TemplateProcessing, whose sequences keep the template's type ids even without special
+    /// tokens; false for BertProcessing and no post-processor, where A is type 0 and B type 1 without special tokens.
+    /// </summary>
+    public bool TemplateTypeIds { get; init; }
+
     public TemplateProcessor(IReadOnlyList<Piece> single, IReadOnlyList<Piece> pair)
     {
         Single = single.ToArray();
@@ -67,8 +73,8 @@ internal sealed class TemplateProcessor : IPostProcessor
                 TokenBuffer seq = p.Sequence == 0 ? a : b!;
                 int count = p.Sequence == 0 ? lengthA : lengthB;
                 int first = p.Sequence == 0 ? startA : startB;
-                // Without special tokens the template's type ids do not apply: A is 0, B is 1 (as in the Rust library).
-                int typeId = addSpecialTokens ? p.TypeId : p.Sequence;
+                // Without special tokens BertProcessing's type ids do not apply: A is 0, B is 1 (as in the Rust library).
+                int typeId = addSpecialTokens || TemplateTypeIds ? p.TypeId : p.Sequence;
                 // Whole-span copies and fills (vectorized) rather than one loop writing eight arrays.
                 seq.Ids.AsSpan(first, count).CopyTo(encoding.Ids.AsSpan(n));
                 encoding.TypeIds.AsSpan(n, count).Fill(typeId);

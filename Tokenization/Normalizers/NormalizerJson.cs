@@ -9,7 +9,7 @@ namespace BertSharp.Tokenization.Normalizers;
 /// </summary>
 internal static class NormalizerJson
 {
-    public const string Supported = "BertNormalizer, Sequence, Strip, Replace, Prepend, Lowercase";
+    public const string Supported = "BertNormalizer, Sequence, Strip, Replace, Prepend, Lowercase, Precompiled";
 
     public static INormalizer Read(JsonFields f, JsonElement n, string path)
     {
@@ -31,6 +31,7 @@ internal static class NormalizerJson
                 foreach (var item in list.EnumerateArray()) items.Add(Read(f, item, $"{listPath}[{i++}]"));
                 return new SequenceNormalizer(items.ToArray());
             }
+            case "Precompiled": return PrecompiledNormalizer.FromJson(f, n, path);
             case "Strip": return StripNormalizer.FromJson(f, n, path);
             case "Replace": return ReplaceNormalizer.FromJson(f, n, path);
             case "Prepend": return PrependNormalizer.FromJson(f, n, path);

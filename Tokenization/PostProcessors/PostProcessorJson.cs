@@ -42,7 +42,7 @@ internal static class PostProcessorJson
         var specials = ReadTemplateSpecialTokens(f, p, path);
         var single = ReadTemplate(f, p, path, "single", specials);
         var pair = ReadTemplate(f, p, path, "pair", specials);
-        return new TemplateProcessor(single, pair);
+        return new TemplateProcessor(single, pair) { TemplateTypeIds = true };
     }
 
     public static TemplateProcessor ReadBertProcessing(JsonFields f, JsonElement p, string path, out string clsToken, out string sepToken)
