@@ -49,7 +49,7 @@ public class LoaderAndBadInputTests
     [TestCase("\"unk_token\": \"[UNK]\"", "\"unk_token\": \"<unk>\"", "unk_token '<unk>'")]
     [TestCase("\"truncation\": null", "\"truncation\": {\"max_length\": 8, \"strategy\": \"LongestFirst\", \"stride\": 2, \"direction\": \"Right\"}", "truncation.stride")]
     [TestCase("\"pre_tokenizer\": {\"type\": \"BertPreTokenizer\"}", "\"pre_tokenizer\": {\"type\": \"Whitespace\"}", "pre_tokenizer.type")]
-    [TestCase("\"type\": \"WordPiece\", \"unk_token\"", "\"type\": \"BPE\", \"unk_token\"", "model.type 'BPE'")]
+    [TestCase("\"type\": \"WordPiece\", \"unk_token\"", "\"type\": \"WordLevel\", \"unk_token\"", "model.type 'WordLevel'")]
     [TestCase("\"version\": \"1.0\",", "\"version\": \"1.0\",,", "invalid JSON")]
     public void BadTokenizerJsonNamesTheField(string find, string replace, string expectedMessage)
     {

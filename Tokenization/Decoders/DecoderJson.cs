@@ -9,7 +9,7 @@ namespace BertSharp.Tokenization.Decoders;
 /// </summary>
 internal static class DecoderJson
 {
-    public const string Supported = "WordPiece, Sequence, Metaspace, Replace, ByteFallback, Fuse, Strip";
+    public const string Supported = "WordPiece, Sequence, Metaspace, Replace, ByteFallback, Fuse, Strip, ByteLevel, BPEDecoder";
 
     public static IDecoder Read(JsonFields f, JsonElement d, string path)
     {
@@ -43,6 +43,12 @@ internal static class DecoderJson
                 f.RejectUnknown(d, path, "type");
                 return FuseDecoder.Instance;
             case "Strip": return StripDecoder.FromJson(f, d, path);
+            case "ByteLevel":
+                PreTokenizers.ByteLevelPreTokenizer.FromJson(f, d, path);
+                return ByteLevelDecoder.Instance;
+            case "BPEDecoder":
+                f.RejectUnknown(d, path, "type", "suffix");
+                return new BpeDecoder(f.String(d, path, "suffix") ?? "</w>");
             default:
                 throw f.Error(JsonFields.Join(path, "type"), type is null ? "is missing" : $"'{type}' is not supported (supported: {Supported})");
         }

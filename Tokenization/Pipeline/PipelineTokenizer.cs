@@ -147,6 +147,11 @@ internal sealed class PipelineTokenizer
         int lengthA = ws.A.Count, lengthB = b?.Count ?? 0;
         var (keepA, keepB) = Truncate(lengthA, lengthB, b is not null, options, modelMaxLength);
         bool left = options.TruncationSide == TruncationSide.Left;
+        if (_postProcessor is IOffsetProcessor offsets)
+        {
+            offsets.ProcessOffsets(text, ws.A, left ? lengthA - keepA : 0, keepA, _idToToken);
+            if (b is not null) offsets.ProcessOffsets(textPair, ws.B, left ? lengthB - keepB : 0, keepB, _idToToken);
+        }
         int padTo = options.Padding == PaddingStrategy.MaxLength ? RequireMaxLength(options, modelMaxLength, "padding to max length") : 0;
         var encoding = _postProcessor.Build(ws.A, left ? lengthA - keepA : 0, keepA, b, left ? lengthB - keepB : 0, keepB,
             options.AddSpecialTokens, _idToToken, RoundUp(padTo, options), options.PaddingSide == PaddingSide.Left, Pad);

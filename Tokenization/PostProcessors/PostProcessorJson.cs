@@ -9,7 +9,7 @@ namespace BertSharp.Tokenization.PostProcessors;
 /// </summary>
 internal static class PostProcessorJson
 {
-    public const string Supported = "TemplateProcessing, BertProcessing";
+    public const string Supported = "TemplateProcessing, BertProcessing, RobertaProcessing, ByteLevel";
 
     /// <summary>The post-processor at <paramref name="path"/>; null JSON means none (sequences as they are, A type 0, B type 1).</summary>
     public static IPostProcessor Read(JsonFields f, JsonElement p, string path)
@@ -20,6 +20,18 @@ internal static class PostProcessorJson
         {
             case "TemplateProcessing": return ReadTemplateProcessing(f, p, path);
             case "BertProcessing": return ReadBertProcessing(f, p, path, out _, out _);
+            case "RobertaProcessing":
+            {
+                f.RejectUnknown(p, path, "type", "sep", "cls", "trim_offsets", "add_prefix_space");
+                var sep = ReadTokenIdPair(f, p, path, "sep");
+                var cls = ReadTokenIdPair(f, p, path, "cls");
+                return new RobertaProcessing(cls, sep, f.Bool(p, path, "trim_offsets") ?? true, f.Bool(p, path, "add_prefix_space") ?? true);
+            }
+            case "ByteLevel":
+            {
+                var settings = PreTokenizers.ByteLevelPreTokenizer.FromJson(f, p, path);
+                return new ByteLevelPostProcessor(settings.TrimOffsets, settings.AddPrefixSpace);
+            }
             default: throw f.Error(JsonFields.Join(path, "type"), $"'{type}' is not supported ({Supported})");
         }
     }

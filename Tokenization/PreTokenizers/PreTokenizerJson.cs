@@ -9,7 +9,7 @@ namespace BertSharp.Tokenization.PreTokenizers;
 /// </summary>
 internal static class PreTokenizerJson
 {
-    public const string Supported = "BertPreTokenizer, Sequence, Metaspace";
+    public const string Supported = "BertPreTokenizer, Sequence, Metaspace, ByteLevel";
 
     public static IPreTokenizer Read(JsonFields f, JsonElement p, string path)
     {
@@ -31,6 +31,7 @@ internal static class PreTokenizerJson
                 return new SequencePreTokenizer(items.ToArray());
             }
             case "Metaspace": return MetaspacePreTokenizer.FromJson(f, p, path);
+            case "ByteLevel": return ByteLevelPreTokenizer.FromJson(f, p, path);
             default:
                 throw f.Error(JsonFields.Join(path, "type"), type is null ? "is missing" : $"'{type}' is not supported (supported: {Supported})");
         }
