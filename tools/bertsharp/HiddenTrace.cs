@@ -99,7 +99,7 @@ internal static class HiddenTrace
             tokenRows.Add(($"position_embeddings[{position}]", pos));
             if (e.TokenTypeEmbeddings is not null) tokenRows.Add(($"token_type_embeddings[{type}]", typ));
             tokenRows.Add(("sum", sum));
-            tokenRows.Add(("embeddings (LayerNorm)", hs[0].AsSpan(ti * h, h).ToArray()));
+            tokenRows.Add((e.Projection is null ? "embeddings (LayerNorm)" : "embeddings (LayerNorm, projected)", hs[0].AsSpan(ti * h, h).ToArray()));
         }
         double maxDiff = 0;
         var reference = ReferenceBertModel.Load(model.Directory);
