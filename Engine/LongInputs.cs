@@ -43,7 +43,7 @@ internal static class LongInputs
         BertTokenizer tokenizer = model.RequireTokenizer();
         if (pairs is not null && pairs.Count != texts.Count)
             throw new BertInputException($"{texts.Count} texts but {pairs.Count} text pairs");
-        int maxLength = Math.Min(longInputs.MaxLength ?? model.Config.MaxPositionEmbeddings, model.Config.MaxPositionEmbeddings);
+        int maxLength = Math.Min(longInputs.MaxLength ?? model.Config.MaxTokens, model.Config.MaxTokens);
         if (maxLength < 3) throw new BertInputException($"maximum length {maxLength} leaves no room for a token between [CLS] and [SEP]");
 
         var encodings = new Encoding[texts.Count];

@@ -12,7 +12,7 @@ internal sealed class EmbedPreparation(SentenceEmbedder embedder, ServerOptions 
 {
     /// <summary>Longest input in tokens ([CLS] and [SEP] included): the embedder's max_seq_length, else max_position_embeddings.</summary>
     public int MaxInputLength { get; } = Math.Min(
-        embedder.LongInputs.MaxLength ?? embedder.Model.Config.MaxPositionEmbeddings, embedder.Model.Config.MaxPositionEmbeddings);
+        embedder.LongInputs.MaxLength ?? embedder.Model.Config.MaxTokens, embedder.Model.Config.MaxTokens);
 
     public EmbedJob Prepare(string[] texts, string? promptName, bool? normalize, int? dimensions, bool? truncate, CancellationToken aborted)
     {
