@@ -4,14 +4,21 @@ using BertSharp.Weights;
 namespace BertSharp.Tests.Commands;
 
 /// <summary>
-/// `bertsharp embed` and `classify` end to end on the WordPiece folders of shared/golden/families/models (DistilBERT,
-/// ELECTRA): the folder's own tokenizer gives the golden ids, and the output equals the golden activations (mean of
-/// last_hidden_state, L2-normalised; softmax of the logits). (The BPE/Unigram folders need the tokenizers that land
-/// from other branches; MPNet's tokenizer.json has an lstrip &lt;mask&gt;, see the tokenizer work.)
+/// `bertsharp embed` and `classify` end to end on every folder of shared/golden/families/models: the folder's own
+/// tokenizer (WordPiece, byte-level BPE, Unigram) gives the golden ids of the `single` case's text, and the output
+/// equals the golden activations (mean of last_hidden_state, L2-normalised; softmax of the logits).
 /// </summary>
 public class CliFamilyCommandTests
 {
-    private const string Text = "The quick brown fox jumps over the lazy dog.";
+    /// <summary>The text of the folder's `single` case (cases/manifest.json).</summary>
+    private static string SingleText(string model)
+    {
+        string path = Path.Combine(SharedData.Require("golden/families/models/" + model), "cases", "manifest.json");
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        foreach (JsonElement c in doc.RootElement.GetProperty("cases").EnumerateArray())
+            if (c.GetProperty("name").GetString() == "single") return c.GetProperty("texts")[0].GetString()!;
+        throw new InvalidOperationException(path + " has no 'single' case");
+    }
 
     private static (int Code, string Out, string Err) Run(string stdin, params string[] args)
     {
@@ -30,6 +37,9 @@ public class CliFamilyCommandTests
 
     [TestCase("distilbert")]
     [TestCase("electra")]
+    [TestCase("roberta")]
+    [TestCase("xlm-roberta")]
+    [TestCase("mpnet")]
     public void EmbedIsTheNormalisedMeanOfTheGoldenLastHiddenState(string model)
     {
         float[] hidden = Golden(model, "last_hidden_state", out int[] shape);
@@ -38,7 +48,7 @@ public class CliFamilyCommandTests
         for (int i = 0; i < t; i++) for (int c = 0; c < h; c++) expected[c] += hidden[i * h + c] / (double)t;
         double norm = Math.Sqrt(expected.Sum(x => x * x));
 
-        var (code, stdout, stderr) = Run(JsonSerializer.Serialize(new { text = Text }) + "\n", "embed", "--model",
+        var (code, stdout, stderr) = Run(JsonSerializer.Serialize(new { text = SingleText(model) }) + "\n", "embed", "--model",
             SharedData.Require("golden/families/models/" + model));
         Assert.That(code, Is.EqualTo(0), stderr);
         float[] actual = JsonDocument.Parse(stdout).RootElement.GetProperty("embedding").EnumerateArray().Select(e => e.GetSingle()).ToArray();
@@ -46,15 +56,16 @@ public class CliFamilyCommandTests
         for (int c = 0; c < h; c++) Assert.That(actual[c], Is.EqualTo(expected[c] / norm).Within(1e-5), $"dim {c}");
     }
 
-    [Test]
-    public void ClassifyGivesTheSoftmaxOfTheGoldenLogits()
+    [TestCase("distilbert-seq-cls")]
+    [TestCase("roberta-seq-cls")]
+    public void ClassifyGivesTheSoftmaxOfTheGoldenLogits(string model)
     {
-        float[] logits = Golden("distilbert-seq-cls", "logits", out _);
+        float[] logits = Golden(model, "logits", out _);
         double max = logits.Max(), sum = logits.Sum(x => Math.Exp(x - max));
         string[] labels = ["negative", "neutral", "positive"];
 
-        var (code, stdout, stderr) = Run(JsonSerializer.Serialize(new { text = Text }) + "\n", "classify", "--model",
-            SharedData.Require("golden/families/models/distilbert-seq-cls"));
+        var (code, stdout, stderr) = Run(JsonSerializer.Serialize(new { text = SingleText(model) }) + "\n", "classify", "--model",
+            SharedData.Require("golden/families/models/" + model));
         Assert.That(code, Is.EqualTo(0), stderr);
         JsonElement scores = JsonDocument.Parse(stdout).RootElement.GetProperty("scores");
         for (int i = 0; i < 3; i++)
