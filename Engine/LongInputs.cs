@@ -24,6 +24,11 @@ public sealed class LongInputOptions
     public int? MaxLength { get; init; }
     /// <summary>Tokens shared by consecutive windows (HF "stride"); must be smaller than the window's content size.</summary>
     public int Stride { get; init; } = 128;
+    /// <summary>
+    /// Which end <see cref="LongInputPolicy.Truncate"/> cuts. Left is applied to token ids with the specials kept
+    /// (<see cref="TokenTruncation"/>): by <see cref="SentenceEmbedder"/> (Embed, Tokenize) for single texts.
+    /// </summary>
+    public TruncationDirection Direction { get; init; } = TruncationDirection.Right;
 
     public static LongInputOptions Default { get; } = new();
 }
@@ -63,6 +68,8 @@ internal static class LongInputs
                             $"text {i} has {e.Ids.Length} tokens but the model accepts at most {maxLength}; " +
                             "choose LongInputPolicy.Truncate or LongInputPolicy.SlidingWindow (CLI: --long-inputs truncate|window)");
                     case LongInputPolicy.Truncate:
+                        if (longInputs.Direction == TruncationDirection.Left)
+                            throw new BertInputException($"text {i}: left truncation applies to single texts embedded by SentenceEmbedder (Embed, Tokenize); truncate on the right here");
                         e = tokenizer.Encode(texts[i], pair, new EncodeOptions { MaxLength = maxLength, Truncation = TruncationStrategy.LongestFirst });
                         truncated[i] = true;
                         break;
