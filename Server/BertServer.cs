@@ -56,7 +56,7 @@ public sealed class BertServer : IAsyncDisposable
         _app.Use(errors.InvokeAsync);
         var preparation = new EmbedPreparation(embedder, options, Metrics);
         var admission = new Admission(options.MaxConcurrentRequests);
-        new EmbeddingRoutes(embedder, Batcher, preparation, options, admission).Map(_app);
+        new EmbeddingRoutes(embedder, Batcher, preparation, options, admission, model.TeiModelType()).Map(_app);
         new TaskRoutes(model, Batcher, preparation, options, admission).Map(_app);
         MetricsRoute.Map(_app, Metrics);
     }

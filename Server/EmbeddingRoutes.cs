@@ -14,7 +14,7 @@ namespace BertSharp.Server;
 /// <see cref="ApiException"/> written by <see cref="ErrorHandling"/> in TEI's error shape.
 /// </summary>
 internal sealed class EmbeddingRoutes(SentenceEmbedder embedder, EmbeddingBatcher batcher, EmbedPreparation preparation, ServerOptions options,
-    Admission admission)
+    Admission admission, ModelTypeInfo modelType)
 {
     private string ModelId => options.ServedModelName ?? options.Model;
 
@@ -101,7 +101,7 @@ internal sealed class EmbeddingRoutes(SentenceEmbedder embedder, EmbeddingBatche
         context.Response.WriteAsJsonAsync(new InfoResponse
         {
             ModelId = ModelId,
-            ModelType = new ModelTypeInfo { Embedding = new EmbeddingModelInfo { Pooling = PoolingName(embedder.Pooling) } },
+            ModelType = modelType,
             Prompts = embedder.Prompts.Count == 0 ? null : embedder.Prompts,
             MaxConcurrentRequests = options.MaxConcurrentRequests,
             MaxInputLength = preparation.MaxInputLength,
@@ -112,8 +112,6 @@ internal sealed class EmbeddingRoutes(SentenceEmbedder embedder, EmbeddingBatche
             TokenizationWorkers = Environment.ProcessorCount,
             Version = typeof(EmbeddingRoutes).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
         }, ServerJsonContext.Web.InfoResponse, cancellationToken: context.RequestAborted);
-
-    private static string PoolingName(PoolingMode mode) => mode.ToString().ToLowerInvariant();
 
     /// <summary>Admission (429 above --max-concurrent-requests), request-thread preparation, then the batcher.</summary>
     private async Task<EmbedResult> RunAsync(HttpContext context, string route, InputItem[] inputs, string? promptName, bool? normalize,

@@ -29,6 +29,24 @@ public sealed class ServedModel
     /// <summary>"BertModel" or the head's class name (error messages name it).</summary>
     public string Architecture => Head?.Architecture ?? "BertModel";
 
+    /// <summary>TEI's /info model_type: classifier or reranker for a sequence classifier, else embedding with its pooling.</summary>
+    public ModelTypeInfo TeiModelType()
+    {
+        if (CrossEncoder is { } c)
+        {
+            var id2label = new Dictionary<string, string>();
+            var label2id = new Dictionary<string, int>();
+            for (int i = 0; i < c.Model.Labels.Count; i++)
+            {
+                id2label[i.ToString(System.Globalization.CultureInfo.InvariantCulture)] = c.Model.Labels[i];
+                label2id[c.Model.Labels[i]] = i;
+            }
+            var info = new ClassifierModelInfo { Id2Label = id2label, Label2Id = label2id };
+            return c.NumLabels == 1 ? new ModelTypeInfo { Reranker = info } : new ModelTypeInfo { Classifier = info };
+        }
+        return new ModelTypeInfo { Embedding = new EmbeddingModelInfo { Pooling = Embedder.Pooling.ToString().ToLowerInvariant() } };
+    }
+
     /// <param name="embedder">the encoder's embedder (over <paramref name="head"/>.Bert when there is a head)</param>
     /// <param name="threads">thread budget of the task pipelines (≤ 0 = all cores)</param>
     public ServedModel(SentenceEmbedder embedder, BertTaskModel? head = null, int threads = 0)

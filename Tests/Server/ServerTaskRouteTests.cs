@@ -146,6 +146,10 @@ public sealed class ServerTaskRouteTests
             }
             Assert.That(list[0].GetProperty("label").GetString(), Is.EqualTo(expected.Label));
         }
+        JsonElement info = JsonDocument.Parse(await s.Http.GetStringAsync("/info")).RootElement.GetProperty("model_type");
+        Assert.That(info.GetProperty("classifier").GetProperty("id2label").GetProperty("2").GetString(), Is.EqualTo("L2"), "TEI's model_type for a classifier");
+        Assert.That(info.GetProperty("classifier").GetProperty("label2id").GetProperty("L1").GetInt32(), Is.EqualTo(1));
+        Assert.That(info.TryGetProperty("embedding", out _), Is.False);
         var single = await s.PostJsonAsync("/predict", """{"inputs": "the cat sat on the mat."}""");
         Assert.That(single.Status, Is.EqualTo(200), single.Body.ToString());
         AssertPredictions(single.Body, pipeline.Classify("the cat sat on the mat."), "single");
@@ -180,6 +184,8 @@ public sealed class ServerTaskRouteTests
         await using var s = await RunningServer.StartAsync(served);
         CrossEncoder ce = served.CrossEncoder!;
         IReadOnlyList<RerankResult> expected = ce.Rerank(Query, Docs);
+        JsonElement info = JsonDocument.Parse(await s.Http.GetStringAsync("/info")).RootElement.GetProperty("model_type");
+        Assert.That(info.GetProperty("reranker").GetProperty("id2label").GetProperty("0").GetString(), Is.EqualTo("L0"), "TEI's model_type for a reranker");
         var r = await s.PostJsonAsync("/rerank", JsonSerializer.Serialize(new { query = Query, texts = Docs }));
         Assert.That(r.Status, Is.EqualTo(200), r.Body.ToString());
         Assert.That(r.Body.GetArrayLength(), Is.EqualTo(Docs.Length));
