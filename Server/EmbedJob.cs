@@ -38,9 +38,12 @@ internal sealed class EmbedJob(string route, EncodedInput[] inputs, EmbedOptions
 /// Any other model call (token embeddings, classification, rerank, sparse, NER, QA, fill-mask): runs alone, in queue
 /// order, on the batcher's thread, so every forward pass is bounded by the same queue and shows in the same metrics.
 /// </summary>
-internal sealed class WorkJob<T>(string route, int tokens, Func<CancellationToken, T> work, CancellationToken aborted)
+/// <param name="inputs">inputs (texts, pairs) the work runs as one forward pass (batch-size metric)</param>
+/// <param name="tokens">its tokens when the route tokenized them, else 0 (the library tokenizes; not in the token metric)</param>
+internal sealed class WorkJob<T>(string route, int inputs, int tokens, Func<CancellationToken, T> work, CancellationToken aborted)
     : QueuedJob(route, tokens, aborted), IWorkJob
 {
+    public int Inputs { get; } = inputs;
     public TaskCompletionSource<T> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public void Run() => Result.TrySetResult(work(Aborted));
     public override void Cancel() => Result.TrySetCanceled(Aborted);
@@ -50,6 +53,7 @@ internal sealed class WorkJob<T>(string route, int tokens, Func<CancellationToke
 /// <summary>The untyped face of <see cref="WorkJob{T}"/> for the batcher.</summary>
 internal interface IWorkJob
 {
+    int Inputs { get; }
     void Run();
 }
 

@@ -114,7 +114,7 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
     {
         long start = Stopwatch.GetTimestamp();
         Metrics?.Queue(job.Route, Stopwatch.GetElapsedTime(job.QueuedAt, start).TotalSeconds);
-        Metrics?.Batch(1, job.Tokens);
+        Metrics?.Batch(((IWorkJob)job).Inputs, job.Tokens > 0 ? job.Tokens : null);
         BatchesRun++;
         try { ((IWorkJob)job).Run(); }
         catch (OperationCanceledException) when (job.Aborted.IsCancellationRequested) { Drop(job); }

@@ -65,10 +65,11 @@ public sealed class ServerMetrics : IDisposable
     public void Inference(string route, double seconds) => _inference.Record(seconds, new KeyValuePair<string, object?>("route", route));
     public void InputLength(int tokens) => _inputLength.Record(tokens);
 
-    public void Batch(int inputs, int tokens)
+    /// <param name="tokens">null when the library tokenized the inputs itself (the route did not count them)</param>
+    public void Batch(int inputs, int? tokens)
     {
         _batchSize.Record(inputs);
-        _batchTokens.Record(tokens);
+        if (tokens is int n) _batchTokens.Record(n);
     }
 
     public void Dispose()

@@ -38,10 +38,10 @@ internal sealed class TaskRoutes(ServedModel model, EmbeddingBatcher batcher, Em
         new(424, "backend", $"{route} needs {needs}; this model is a {model.Architecture}{(why is null ? "" : ": " + why)}");
 
     /// <summary>Admission, then the work in the batcher's queue (its failures become 422/500 there).</summary>
-    private async Task<T> RunAsync<T>(HttpContext context, string route, int tokens, Func<CancellationToken, T> work)
+    private async Task<T> RunAsync<T>(HttpContext context, string route, int inputs, int tokens, Func<CancellationToken, T> work)
     {
         using Admission.Ticket ticket = admission.Enter();
-        return await batcher.EnqueueAsync(new WorkJob<T>(route, tokens, work, context.RequestAborted));
+        return await batcher.EnqueueAsync(new WorkJob<T>(route, inputs, tokens, work, context.RequestAborted));
     }
 
     private RunOptions Run(CancellationToken cancellationToken, bool hiddenStates = false) =>
@@ -74,7 +74,7 @@ internal sealed class TaskRoutes(ServedModel model, EmbeddingBatcher batcher, Em
         int tokens = 0;
         foreach (EncodedInput e in inputs) tokens += e.Length;
         int h = Bert.Config.HiddenSize;
-        ModelOutput output = await RunAsync(context, "/embed_all", tokens, ct =>
+        ModelOutput output = await RunAsync(context, "/embed_all", inputs.Length, tokens, ct =>
         {
             var rows = new int[inputs.Length][];
             var types = new int[inputs.Length][];
@@ -120,7 +120,7 @@ internal sealed class TaskRoutes(ServedModel model, EmbeddingBatcher batcher, Em
         if (RequestFields.Direction(request.TruncationDirection) == TruncationDirection.Left)
             throw ApiException.Validation("truncation_direction Left is not supported by /embed_sparse (SparseEncoder cuts on the right)");
         bool truncate = request.Truncate ?? options.AutoTruncate;
-        SparseVector[] vectors = await RunAsync(context, "/embed_sparse", 0, ct => sparse.Encode(texts, null, truncate, ct));
+        SparseVector[] vectors = await RunAsync(context, "/embed_sparse", texts.Length, 0, ct => sparse.Encode(texts, null, truncate, ct));
         var result = new SparseValue[vectors.Length][];
         for (int i = 0; i < vectors.Length; i++)
         {
@@ -173,7 +173,7 @@ internal sealed class TaskRoutes(ServedModel model, EmbeddingBatcher batcher, Em
             tokens += rows[i].Length;
         }
         BertForSequenceClassification head = classifier.Model;
-        float[] logits = await RunAsync(context, "/predict", tokens,
+        float[] logits = await RunAsync(context, "/predict", rows.Length, tokens,
             ct => head.Run(BertBatch.FromRows(rows, types, Tokenizer.PadTokenId), Run(ct)).Logits);
         int labels = head.NumLabels;
         var predictions = new Prediction[sequences.Count][];
@@ -247,7 +247,7 @@ internal sealed class TaskRoutes(ServedModel model, EmbeddingBatcher batcher, Em
             throw ApiException.Validation("truncation_direction Left is not supported by /rerank (pairs are cut longest-first from the right)");
         bool truncate = request.Truncate ?? options.AutoTruncate;
         TorchActivation? activation = request.RawScores ? TorchActivation.Identity : null;
-        IReadOnlyList<RerankResult> ranked = await RunAsync(context, "/rerank", 0,
+        IReadOnlyList<RerankResult> ranked = await RunAsync(context, "/rerank", texts.Length, 0,
             ct => reranker.Rerank(query, texts, null, activation, truncate, ct));
         var ranks = new Rank[ranked.Count];
         for (int k = 0; k < ranks.Length; k++)
@@ -314,7 +314,7 @@ internal sealed class TaskRoutes(ServedModel model, EmbeddingBatcher batcher, Em
             _ => throw ApiException.Validation($"aggregation_strategy must be none, simple, first, average or max, not '{request.AggregationStrategy}'"),
         };
         var pipeline = request.IgnoreLabels is null ? ner : new TokenClassificationPipeline(ner.Model) { MaxThreads = ner.MaxThreads, IgnoreLabels = request.IgnoreLabels };
-        IReadOnlyList<IReadOnlyList<Entity>> found = await RunAsync(context, "/token_classification", 0,
+        IReadOnlyList<IReadOnlyList<Entity>> found = await RunAsync(context, "/token_classification", texts.Length, 0,
             ct => pipeline.Recognize(texts, strategy, ct));
         var result = new EntityOutput[found.Count][];
         for (int i = 0; i < result.Length; i++)
@@ -344,7 +344,7 @@ internal sealed class TaskRoutes(ServedModel model, EmbeddingBatcher batcher, Em
             MaxThreads = qa.MaxThreads, MaxAnswerLength = request.MaxAnswerLength ?? qa.MaxAnswerLength,
             HandleImpossibleAnswer = request.HandleImpossibleAnswer,
         };
-        QaAnswer answer = await RunAsync(context, "/question_answering", 0, ct => pipeline.Answer(question, passage, ct));
+        QaAnswer answer = await RunAsync(context, "/question_answering", 1, 0, ct => pipeline.Answer(question, passage, ct));
         await WriteAsync(context, new AnswerOutput { Answer = answer.Text, Score = answer.Score, Start = answer.Start, End = answer.End },
             ServerJsonContext.Web.AnswerOutput);
     }
@@ -358,7 +358,7 @@ internal sealed class TaskRoutes(ServedModel model, EmbeddingBatcher batcher, Em
         preparation.CheckCount(texts.Length);
         if (request.TopK < 1) throw ApiException.Validation($"top_k {request.TopK} must be at least 1");
         int topK = request.TopK;
-        IReadOnlyList<FillMaskResult> results = await RunAsync(context, "/fill_mask", 0, ct => fill.Predict(texts, null, topK, ct));
+        IReadOnlyList<FillMaskResult> results = await RunAsync(context, "/fill_mask", texts.Length, 0, ct => fill.Predict(texts, null, topK, ct));
         var outputs = new FillMaskOutput[results.Count];
         for (int i = 0; i < outputs.Length; i++)
         {
