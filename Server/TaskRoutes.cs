@@ -187,11 +187,13 @@ internal sealed class TaskRoutes(ServedModel model, EmbeddingBatcher batcher, Em
                 else Scoring.SigmoidInPlace(scores);
             }
             if (Array.Exists(scores, float.IsNaN)) throw new ApiException(424, "backend", $"input {i}: score is NaN");
+            // Descending by score, equal scores in label order.
+            var order = new int[labels];
+            for (int k = 0; k < labels; k++) order[k] = k;
+            Array.Sort(order, (a, b) => scores[b].CompareTo(scores[a]) is int c && c != 0 ? c : a.CompareTo(b));
             var row = new Prediction[labels];
-            for (int k = 0; k < labels; k++) row[k] = new Prediction { Score = scores[k], Label = head.Labels[k] };
-            // Descending by score, equal scores in label order (stable).
-            Prediction[] sorted = [.. row.OrderByDescending(p => p.Score)];
-            predictions[i] = sorted;
+            for (int k = 0; k < labels; k++) row[k] = new Prediction { Score = scores[order[k]], Label = head.Labels[order[k]] };
+            predictions[i] = row;
         }
         if (batch) await WriteAsync(context, predictions, ServerJsonContext.Web.PredictionArrayArray);
         else await WriteAsync(context, predictions[0], ServerJsonContext.Web.PredictionArray);
