@@ -6,7 +6,8 @@ using BertSharp.Weights.Hub;
 namespace BertSharp.Engine;
 
 /// <summary>
-/// A loaded BERT encoder (HF BertModel): embeddings → encoder layers → optional pooler.
+/// A loaded BERT-family encoder (HF BertModel, RobertaModel, XLMRobertaModel, CamembertModel, DistilBertModel, ElectraModel,
+/// MPNetModel: config.json model_type picks the <see cref="EncoderArchitecture"/>): embeddings → encoder layers → optional pooler.
 /// Load once with <see cref="Load(string)"/>; the model is immutable afterwards and safe to share between threads.
 /// </summary>
 /// <example>
@@ -34,7 +35,8 @@ public sealed class BertModel
         SentenceTransformers = st;
         Embeddings = new BertEmbeddings(checkpoint, Config);
         Encoder = new BertEncoder(checkpoint, Config);
-        Pooler = checkpoint.Contains("pooler.dense.weight") ? new BertPooler(checkpoint, Config) : null;
+        // DistilBERT and ELECTRA never have a pooler; the others have one when the checkpoint stores it.
+        Pooler = Config.Encoder.CanHavePooler && checkpoint.Contains(BertParameterNames.PoolerDenseWeight) ? new BertPooler(checkpoint, Config) : null;
     }
 
     /// <summary>
@@ -160,7 +162,8 @@ public sealed class BertModel
     private Workspace Encode(BertBatch batch, int maxThreads, CancellationToken cancellationToken,
         List<float[]>? hiddenStates, List<float[]>? attentions)
     {
-        Workspace ws = Workspace.Rent(batch, Config.HiddenSize, Config.IntermediateSize, Config.HeadDim);
+        Workspace ws = Workspace.Rent(batch, Config.HiddenSize, Config.IntermediateSize, Config.HeadDim,
+            Embeddings.Projection is null ? 0 : Config.EmbeddingSize);
         try
         {
             PackedSequences packed = ws.Packed;
@@ -171,7 +174,7 @@ public sealed class BertModel
                         "truncate it or use LongInputPolicy.Truncate / LongInputPolicy.SlidingWindow");
             var context = new ForwardContext(batch, ws, maxThreads, cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
-            Embeddings.Forward(batch, packed, ws.Hidden);
+            Embeddings.Forward(batch, ws, maxThreads);
             Encoder.Forward(ws.Hidden, context, hiddenStates, attentions);
             return ws;
         }

@@ -40,7 +40,7 @@ public sealed class CrossEncoder
     {
         Model = model;
         BertTokenizer tokenizer = model.Bert.RequireTokenizer();
-        MaxLength = Math.Min(tokenizer.ModelMaxLength ?? int.MaxValue, model.Config.MaxPositionEmbeddings);
+        MaxLength = Math.Min(tokenizer.ModelMaxLength ?? int.MaxValue, model.Config.MaxTokens);
         Activation = activation ?? ConfiguredActivation(model.Bert.Directory) ??
             (model.NumLabels == 1 ? TorchActivation.Sigmoid : TorchActivation.Identity);
     }

@@ -25,8 +25,9 @@ public sealed class LongInputOptions
     /// <summary>Tokens shared by consecutive windows (HF "stride"); must be smaller than the window's content size.</summary>
     public int Stride { get; init; } = 128;
     /// <summary>
-    /// Which end <see cref="LongInputPolicy.Truncate"/> cuts. Left is applied to token ids with the specials kept
-    /// (<see cref="TokenTruncation"/>): by <see cref="SentenceEmbedder"/> (Embed, Tokenize) for single texts.
+    /// Which end <see cref="LongInputPolicy.Truncate"/> cuts (the tokenizer's truncation side; specials are kept).
+    /// <see cref="SentenceEmbedder.Tokenize"/> and <see cref="SentenceEmbedder.FromIds"/> cut token ids the same way
+    /// (<see cref="TokenTruncation"/>).
     /// </summary>
     public TruncationDirection Direction { get; init; } = TruncationDirection.Right;
 
@@ -48,7 +49,7 @@ internal static class LongInputs
         BertTokenizer tokenizer = model.RequireTokenizer();
         if (pairs is not null && pairs.Count != texts.Count)
             throw new BertInputException($"{texts.Count} texts but {pairs.Count} text pairs");
-        int maxLength = Math.Min(longInputs.MaxLength ?? model.Config.MaxPositionEmbeddings, model.Config.MaxPositionEmbeddings);
+        int maxLength = Math.Min(longInputs.MaxLength ?? model.Config.MaxTokens, model.Config.MaxTokens);
         if (maxLength < 3) throw new BertInputException($"maximum length {maxLength} leaves no room for a token between [CLS] and [SEP]");
 
         var encodings = new Encoding[texts.Count];
@@ -68,9 +69,11 @@ internal static class LongInputs
                             $"text {i} has {e.Ids.Length} tokens but the model accepts at most {maxLength}; " +
                             "choose LongInputPolicy.Truncate or LongInputPolicy.SlidingWindow (CLI: --long-inputs truncate|window)");
                     case LongInputPolicy.Truncate:
-                        if (longInputs.Direction == TruncationDirection.Left)
-                            throw new BertInputException($"text {i}: left truncation applies to single texts embedded by SentenceEmbedder (Embed, Tokenize); truncate on the right here");
-                        e = tokenizer.Encode(texts[i], pair, new EncodeOptions { MaxLength = maxLength, Truncation = TruncationStrategy.LongestFirst });
+                        e = tokenizer.Encode(texts[i], pair, new EncodeOptions
+                        {
+                            MaxLength = maxLength, Truncation = TruncationStrategy.LongestFirst,
+                            TruncationSide = longInputs.Direction == TruncationDirection.Left ? TruncationSide.Left : TruncationSide.Right,
+                        });
                         truncated[i] = true;
                         break;
                     case LongInputPolicy.SlidingWindow:

@@ -9,9 +9,9 @@ namespace BertSharp.Engine;
 /// </summary>
 public sealed partial class SentenceEmbedder
 {
-    /// <summary>Longest input in tokens for <paramref name="longInputs"/>: its MaxLength capped by max_position_embeddings.</summary>
+    /// <summary>Longest input in tokens for <paramref name="longInputs"/>: its MaxLength capped by the model's positions (BertConfig.MaxTokens).</summary>
     public int MaxInputLength(LongInputOptions? longInputs = null) =>
-        Math.Min((longInputs ?? LongInputs).MaxLength ?? Model.Config.MaxPositionEmbeddings, Model.Config.MaxPositionEmbeddings);
+        Math.Min((longInputs ?? LongInputs).MaxLength ?? Model.Config.MaxTokens, Model.Config.MaxTokens);
 
     /// <summary>
     /// Texts as the model will run them: the prompt of <paramref name="options"/> (explicit, named or the default)
@@ -90,7 +90,7 @@ public sealed partial class SentenceEmbedder
         bool force = options?.Normalize is bool on ? on : _forceNormalize;
         bool skip = options?.Normalize is bool on2 ? !on2 : _skipNormalize;
         bool normalized = force || (!skip && Pipeline.EndsNormalized);
-        int width = Pipeline.OutputDimension, outWidth = dims ?? width, maxPositions = Model.Config.MaxPositionEmbeddings;
+        int width = Pipeline.OutputDimension, outWidth = dims ?? width, maxPositions = Model.Config.MaxTokens;
         int padId = Model.Tokenizer?.PadTokenId ?? 0;
 
         var result = new float[inputs.Count][];
@@ -128,7 +128,7 @@ public sealed partial class SentenceEmbedder
         EncodedInput input = inputs[i] ?? throw new BertInputException($"input {i} is null");
         if (input.Length == 0) throw new BertInputException($"input {i} has no tokens");
         if (input.Length > maxPositions)
-            throw new BertInputException($"input {i} has {input.Length} tokens but the model has {maxPositions} positions (max_position_embeddings)");
+            throw new BertInputException($"input {i} has {input.Length} tokens but the model accepts at most {maxPositions} (its position embeddings)");
         return input;
     }
 }

@@ -33,8 +33,8 @@ public sealed class SparseEncoder
         Model = model;
         var tokenizer = model.Bert.RequireTokenizer();
         (Strategy, DoubleLog) = ReadPooling(model.Bert.Directory);
-        MaxLength = model.Bert.SentenceTransformers?.MaxSeqLength is int m ? Math.Min(m, model.Config.MaxPositionEmbeddings)
-            : Math.Min(tokenizer.ModelMaxLength ?? int.MaxValue, model.Config.MaxPositionEmbeddings);
+        MaxLength = model.Bert.SentenceTransformers?.MaxSeqLength is int m ? Math.Min(m, model.Config.MaxTokens)
+            : Math.Min(tokenizer.ModelMaxLength ?? int.MaxValue, model.Config.MaxTokens);
     }
 
     /// <param name="directory">a model folder or hub id of a BertForMaskedLM checkpoint</param>

@@ -59,6 +59,7 @@ public sealed class BertServer : IAsyncDisposable
         new EmbeddingRoutes(embedder, Batcher, preparation, options, admission, model.TeiModelType()).Map(_app);
         new TaskRoutes(model, Batcher, preparation, options, admission).Map(_app);
         MetricsRoute.Map(_app, Metrics);
+        TeachingPage.Map(_app, embedder, options);
     }
 
     /// <summary>Loads the model (a clear exception when it is missing or broken) and builds the server.</summary>

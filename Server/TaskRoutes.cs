@@ -159,16 +159,13 @@ internal sealed class TaskRoutes(ServedModel model, EmbeddingBatcher batcher, Em
             {
                 if (!truncate)
                     throw ApiException.Validation($"input {i} has {e.Length} tokens, more than the model's max_input_length {max}; send \"truncate\": true or start the server with --auto-truncate");
-                if (direction == TruncationDirection.Left)
+                // Longest-first from the named end (the tokenizer's truncation side), specials kept.
+                Encoding cut = Tokenizer.Encode(text, pair, new EncodeOptions
                 {
-                    if (pair is not null) throw ApiException.Validation($"input {i}: truncation_direction Left applies to single texts; pairs are cut longest-first from the right");
-                    (rows[i], types[i], _) = TokenTruncation.Truncate(e.Ids, e.TypeIds, e.SpecialTokensMask, max, TruncationDirection.Left);
-                }
-                else
-                {
-                    Encoding cut = Tokenizer.Encode(text, pair, new EncodeOptions { MaxLength = max, Truncation = TruncationStrategy.LongestFirst });
-                    (rows[i], types[i]) = (cut.Ids, cut.TypeIds);
-                }
+                    MaxLength = max, Truncation = TruncationStrategy.LongestFirst,
+                    TruncationSide = direction == TruncationDirection.Left ? TruncationSide.Left : TruncationSide.Right,
+                });
+                (rows[i], types[i]) = (cut.Ids, cut.TypeIds);
             }
             tokens += rows[i].Length;
         }

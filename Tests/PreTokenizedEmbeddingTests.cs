@@ -72,9 +72,12 @@ public sealed class PreTokenizedEmbeddingTests
         AssertRows([_embedder.Embed([new EncodedInput(e.Ids)], null)[0]], [viaText]);
         float[] right = _embedder.Embed([text], new EmbedOptions { LongInputs = new LongInputOptions { Policy = LongInputPolicy.Truncate, MaxLength = 7 } })[0];
         Assert.That(VectorMath.CosineSimilarity(viaText, right), Is.LessThan(0.999f), "left and right keep different tokens");
-        // BertModel.Run(texts) truncates on the right only and says so instead of cutting the wrong end.
-        Assert.That(() => _embedder.Model.Run([text], null, null, left.LongInputs),
-            Throws.TypeOf<BertInputException>().With.Message.Contains("left truncation"));
+        // The id-level cut equals the tokenizer's truncation_side left, which BertModel.Run(texts) uses.
+        Assert.That(tokenizer.Encode(text, null, new BertSharp.Tokenization.EncodeOptions
+        {
+            MaxLength = 7, Truncation = BertSharp.Tokenization.TruncationStrategy.LongestFirst, TruncationSide = BertSharp.Tokenization.TruncationSide.Left,
+        }).Ids, Is.EqualTo(e.Ids));
+        Assert.That(_embedder.Model.Run([text], null, null, left.LongInputs).Batch.Encodings![0].Ids, Is.EqualTo(e.Ids));
     }
 
     [Test]

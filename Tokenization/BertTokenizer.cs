@@ -1,13 +1,18 @@
+using BertSharp.Tokenization.Pipeline;
+
 namespace BertSharp.Tokenization;
 
 /// <summary>
-/// BERT's WordPiece tokenizer with the exact behaviour of Hugging Face's Rust <c>tokenizers</c>:
+/// The tokenizer of a model folder, with the exact behaviour of Hugging Face's Rust <c>tokenizers</c>.
+/// A BERT WordPiece tokenizer (BertNormalizer, BertPreTokenizer, WordPiece) runs the fused fast path:
 /// added tokens -> <see cref="BertNormalizer"/> -> <see cref="BertPreTokenizer"/> -> <see cref="WordPieceModel"/>
-/// -> truncation -> <see cref="TemplateProcessor"/> -> padding.
+/// -> truncation -> <see cref="TemplateProcessor"/> -> padding. Any other tokenizer.json (SentencePiece Unigram,
+/// byte-level BPE, ...) runs the pipeline composed from its parts (<see cref="PipelineTokenizer"/>).
 /// Immutable and thread-safe once loaded.
 /// </summary>
 public sealed class BertTokenizer
 {
+    private readonly PipelineTokenizer? _pipeline;           // non-null: the composed pipeline does everything
     private readonly BertNormalizer? _normalizer;
     private readonly WordPieceModel _model;
     private readonly AddedTokenMatcher _rawAddedTokens;        // matched in the original text
@@ -77,6 +82,25 @@ public sealed class BertTokenizer
         }
     }
 
+    /// <summary>A composed-pipeline tokenizer; <paramref name="names"/> holds the special token names of the folder's configs.</summary>
+    private BertTokenizer(PipelineJsonLoader.Result loaded, TokenizerSettings names)
+    {
+        var p = loaded.Tokenizer;
+        _pipeline = p;
+        _model = null!; _rawAddedTokens = null!; _normalizedAddedTokens = null!; _template = null!;
+        _idToToken = p.IdToTokenTable; _hasToken = null!; _isSpecial = null!; _addedTokens = null!; Model = null!;
+        UnkTokenId = p.UnkTokenId;
+        ClsTokenId = p.TokenToId(names.ClsToken) ?? -1;
+        SepTokenId = p.TokenToId(names.SepToken) ?? -1;
+        MaskTokenId = p.TokenToId(names.MaskToken) ?? -1;
+        string padName = loaded.PadToken ?? names.PadToken;
+        PadTokenId = loaded.PadId ?? p.TokenToId(padName) ?? -1;
+        _pad = new PadInfo(PadTokenId, PadTokenId >= 0 ? _idToToken[PadTokenId] : padName, loaded.PadTypeId ?? 0);
+        p.Pad = _pad;
+        ModelMaxLength = names.ModelMaxLength;
+        _configuredOptions = loaded.ConfiguredOptions;
+    }
+
     private TemplateProcessor DefaultTemplate(TokenizerSettings s)
     {
         if (ClsTokenId < 0) throw new TokenizerException($"{s.Source}: cls_token '{s.ClsToken}' is not in the vocabulary");
@@ -102,6 +126,13 @@ public sealed class BertTokenizer
         string json = Path.Combine(directory, "tokenizer.json");
         if (File.Exists(json))
         {
+            if (!TokenizerJsonLoader.IsBertShaped(json))
+            {
+                var loaded = PipelineJsonLoader.Load(json);
+                var names = new TokenizerSettings { Source = json };
+                PretrainedConfigLoader.ApplyConfigBesideTokenizerJson(directory, names);
+                return new BertTokenizer(loaded, names);
+            }
             var s = TokenizerJsonLoader.Load(json);
             PretrainedConfigLoader.ApplyConfigBesideTokenizerJson(directory, s);
             return new BertTokenizer(s);
@@ -109,10 +140,12 @@ public sealed class BertTokenizer
         return new BertTokenizer(PretrainedConfigLoader.Load(directory));
     }
 
-    /// <summary>Loads a Hugging Face tokenizer.json (BertNormalizer, BertPreTokenizer, WordPiece, TemplateProcessing/BertProcessing).</summary>
+    /// <summary>Loads a Hugging Face tokenizer.json (any composition of the supported components; see the README).</summary>
     public static BertTokenizer FromTokenizerJson(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (File.Exists(path) && !TokenizerJsonLoader.IsBertShaped(path))
+            return new BertTokenizer(PipelineJsonLoader.Load(path), new TokenizerSettings { Source = path });
         return new BertTokenizer(TokenizerJsonLoader.Load(path));
     }
 
@@ -145,14 +178,16 @@ public sealed class BertTokenizer
     public int? TokenToId(string token)
     {
         ArgumentNullException.ThrowIfNull(token);
+        if (_pipeline is not null) return _pipeline.TokenToId(token);
         if (_addedTokens.TryGetValue(token, out int id)) return id;
         return _model.Vocab.TryGetValue(token, out id) ? id : null;
     }
 
-    public string? IdToToken(int id) => (uint)id < (uint)_idToToken.Length && _hasToken[id] ? _idToToken[id] : null;
+    public string? IdToToken(int id) => _pipeline is not null ? _pipeline.IdToToken(id)
+        : (uint)id < (uint)_idToToken.Length && _hasToken[id] ? _idToToken[id] : null;
 
     /// <summary>True for added tokens marked special ([CLS], [SEP], [PAD], [UNK], [MASK], ...).</summary>
-    public bool IsSpecialToken(int id) => (uint)id < (uint)_isSpecial.Length && _isSpecial[id];
+    public bool IsSpecialToken(int id) => _pipeline is not null ? _pipeline.IsSpecialToken(id) : (uint)id < (uint)_isSpecial.Length && _isSpecial[id];
 
     // ---- encoding ----
 
@@ -161,6 +196,12 @@ public sealed class BertTokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         options ??= EncodeOptions.Default;
+        if (_pipeline is not null)
+        {
+            var pe = _pipeline.Encode(text, textPair, options, ModelMaxLength);
+            if (options.Padding == PaddingStrategy.Longest) Pad(pe, RoundUp(pe.Length, options), options.PaddingSide == PaddingSide.Left);
+            return pe;
+        }
         var ws = TokenizerWorkspace.Current;
         EncodeSequence(text, ws.A, int.MaxValue, ws);
         if (textPair is not null) EncodeSequence(textPair, ws.B, int.MaxValue, ws);
@@ -171,8 +212,10 @@ public sealed class BertTokenizer
             PaddingStrategy.MaxLength => RequireMaxLength(options, "padding to max length"),
             _ => 0,
         };
-        var encoding = _template.Build(ws.A, lengthA, b, lengthB, options.AddSpecialTokens, _idToToken, RoundUp(padTo, options), _pad);
-        if (options.Padding == PaddingStrategy.Longest) Pad(encoding, RoundUp(encoding.Length, options));
+        bool cutLeft = options.TruncationSide == TruncationSide.Left, padLeft = options.PaddingSide == PaddingSide.Left;
+        var encoding = _template.Build(ws.A, cutLeft ? ws.A.Count - lengthA : 0, lengthA, b, cutLeft && b is not null ? b.Count - lengthB : 0, lengthB,
+            options.AddSpecialTokens, _idToToken, RoundUp(padTo, options), padLeft, _pad);
+        if (options.Padding == PaddingStrategy.Longest) Pad(encoding, RoundUp(encoding.Length, options), padLeft);
         encoding.WasTruncated = lengthA < ws.A.Count || lengthB < (b?.Count ?? 0);
         ws.TrimIfHuge();
         return encoding;
@@ -193,6 +236,7 @@ public sealed class BertTokenizer
         var single = options.Padding == PaddingStrategy.Longest ? new EncodeOptions
         {
             AddSpecialTokens = options.AddSpecialTokens, MaxLength = options.MaxLength, Truncation = options.Truncation,
+            TruncationSide = options.TruncationSide, PaddingSide = options.PaddingSide,
         } : options;
         var results = new Encoding[texts.Count];
         if (texts.Count < 16)
@@ -209,7 +253,7 @@ public sealed class BertTokenizer
             int longest = 0;
             foreach (var e in results) longest = Math.Max(longest, e.Length);
             int target = RoundUp(longest, options);
-            foreach (var e in results) Pad(e, target);
+            foreach (var e in results) Pad(e, target, options.PaddingSide == PaddingSide.Left);
         }
         return results;
     }
@@ -221,6 +265,7 @@ public sealed class BertTokenizer
     /// </summary>
     public int EncodeIds(ReadOnlySpan<char> text, Span<int> destination, bool addSpecialTokens = true)
     {
+        if (_pipeline is not null) return _pipeline.EncodeIds(text, destination, addSpecialTokens);
         int added = addSpecialTokens ? _template.AddedTokens(false) : 0;
         if (destination.Length < added)
             throw new ArgumentException($"destination has room for {destination.Length} ids, fewer than the {added} special tokens", nameof(destination));
@@ -441,11 +486,11 @@ public sealed class BertTokenizer
         return length + multiple - length % multiple;
     }
 
-    private void Pad(Encoding encoding, int length)
+    private void Pad(Encoding encoding, int length, bool left)
     {
         if (encoding.Length >= length) return;
         if (PadTokenId < 0) throw new TokenizerException("padding needs a pad token, and this tokenizer has none");
-        encoding.PadTo(length, _pad.Id, _pad.Token, _pad.TypeId);
+        encoding.PadTo(length, _pad.Id, _pad.Token, _pad.TypeId, left);
     }
 
     /// <summary>The Rust library's truncate_encodings, on the token counts of A and B before special tokens.</summary>
@@ -503,6 +548,7 @@ public sealed class BertTokenizer
     /// </summary>
     public string Decode(ReadOnlySpan<int> ids, bool skipSpecialTokens = true)
     {
+        if (_pipeline is not null) return _pipeline.Decode(ids, skipSpecialTokens);
         var tokens = new List<string>(ids.Length);
         for (int i = 0; i < ids.Length; i++)
         {

@@ -27,4 +27,10 @@ public sealed class EncodeOptions
 
     /// <summary>When padding, round the padded length up to a multiple of this.</summary>
     public int? PadToMultipleOf { get; set; }
+
+    /// <summary>Which end truncation cuts tokens from (transformers' truncation_side).</summary>
+    public TruncationSide TruncationSide { get; set; } = TruncationSide.Right;
+
+    /// <summary>Which end padding goes to (transformers' padding_side).</summary>
+    public PaddingSide PaddingSide { get; set; } = PaddingSide.Right;
 }

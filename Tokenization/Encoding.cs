@@ -35,26 +35,27 @@ public sealed class Encoding
     /// <summary>True when truncation removed tokens from this encoding.</summary>
     public bool WasTruncated { get; internal set; }
 
-    /// <summary>Pads on the right to <paramref name="length"/> (no-op when already that long or longer).</summary>
-    internal void PadTo(int length, int padId, string padToken, int padTypeId)
+    /// <summary>Pads to <paramref name="length"/>, on the right or (<paramref name="left"/>) on the left; no-op when already that long or longer.</summary>
+    internal void PadTo(int length, int padId, string padToken, int padTypeId, bool left = false)
     {
         int old = Length;
         if (length <= old) return;
-        Ids = Grow(Ids, length, padId);
-        Tokens = Grow(Tokens, length, padToken);
-        TypeIds = Grow(TypeIds, length, padTypeId);
-        AttentionMask = Grow(AttentionMask, length, 0);
-        SpecialTokensMask = Grow(SpecialTokensMask, length, 1);
-        WordIds = Grow(WordIds, length, null);
-        Offsets = Grow(Offsets, length, (0, 0));
-        SequenceIds = Grow(SequenceIds, length, -1);
+        Ids = Grow(Ids, length, padId, left);
+        Tokens = Grow(Tokens, length, padToken, left);
+        TypeIds = Grow(TypeIds, length, padTypeId, left);
+        AttentionMask = Grow(AttentionMask, length, 0, left);
+        SpecialTokensMask = Grow(SpecialTokensMask, length, 1, left);
+        WordIds = Grow(WordIds, length, null, left);
+        Offsets = Grow(Offsets, length, (0, 0), left);
+        SequenceIds = Grow(SequenceIds, length, -1, left);
     }
 
-    private static T[] Grow<T>(T[] array, int length, T fill)
+    private static T[] Grow<T>(T[] array, int length, T fill, bool left)
     {
         var grown = new T[length];
-        array.CopyTo(grown, 0);
-        grown.AsSpan(array.Length).Fill(fill);
+        int pad = length - array.Length;
+        array.CopyTo(grown, left ? pad : 0);
+        grown.AsSpan(left ? 0 : array.Length, pad).Fill(fill);
         return grown;
     }
 }

@@ -25,6 +25,22 @@ internal sealed class NormalizedText
         Array.Resize(ref End, n);
     }
 
+    /// <summary>Appends one UTF-16 char aligned to the original span [start, end).</summary>
+    public void AppendChar(char c, int start, int end)
+    {
+        if (Length == Chars.Length) EnsureCapacity(Length + 1);
+        Chars[Length] = c; Start[Length] = start; End[Length] = end; Length++;
+    }
+
+    /// <summary>Exchanges contents with <paramref name="other"/> (a normalizer writes into scratch, then swaps).</summary>
+    public void SwapWith(NormalizedText other)
+    {
+        (Chars, other.Chars) = (other.Chars, Chars);
+        (Start, other.Start) = (other.Start, Start);
+        (End, other.End) = (other.End, End);
+        (Length, other.Length) = (other.Length, Length);
+    }
+
     /// <summary>Appends one code point (one or two UTF-16 chars) aligned to the original span [start, end).</summary>
     public void Append(int codePoint, int start, int end)
     {

@@ -1,6 +1,6 @@
 namespace BertSharp.Tokenization;
 
-/// <summary>Padding (always on the right, with the pad token, attention mask 0).</summary>
+/// <summary>Padding with the pad token, attention mask 0, on <see cref="EncodeOptions.PaddingSide"/>.</summary>
 public enum PaddingStrategy
 {
     /// <summary>No padding.</summary>

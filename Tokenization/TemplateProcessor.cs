@@ -1,3 +1,5 @@
+using BertSharp.Tokenization.Pipeline;
+
 namespace BertSharp.Tokenization;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace BertSharp.Tokenization;
 /// single = [CLS]:0 $A:0 [SEP]:0, pair = [CLS]:0 $A:0 [SEP]:0 $B:1 [SEP]:1 (the number is the type id).
 /// Also builds the final <see cref="Encoding"/> arrays (with room for right padding).
 /// </summary>
-internal sealed class TemplateProcessor
+internal sealed class TemplateProcessor : IPostProcessor
 {
     /// <summary>One template element: a special token (one or more ids) or sequence A (0) / B (1).</summary>
     internal sealed record Piece(int Sequence, int[] SpecialIds, string[] SpecialTokens, int TypeId)
@@ -19,6 +21,12 @@ internal sealed class TemplateProcessor
     public Piece[] Single { get; }
     public Piece[] Pair { get; }
     private readonly int _addedSingle, _addedPair;
+
+    /// <summary>
+    /// True for Hugging Face's TemplateProcessing, whose sequences keep the template's type ids even without special
+    /// tokens; false for BertProcessing and no post-processor, where A is type 0 and B type 1 without special tokens.
+    /// </summary>
+    public bool TemplateTypeIds { get; init; }
 
     public TemplateProcessor(IReadOnlyList<Piece> single, IReadOnlyList<Piece> pair)
     {
@@ -38,7 +46,15 @@ internal sealed class TemplateProcessor
     /// Builds the encoding of sequence a (its first <paramref name="lengthA"/> tokens) and optional sequence b,
     /// sized to at least <paramref name="padTo"/> tokens (padding filled with the pad token, mask 0).
     /// </summary>
-    public Encoding Build(TokenBuffer a, int lengthA, TokenBuffer? b, int lengthB, bool addSpecialTokens, string[] idToToken, int padTo, in PadInfo pad)
+    public Encoding Build(TokenBuffer a, int lengthA, TokenBuffer? b, int lengthB, bool addSpecialTokens, string[] idToToken, int padTo, in PadInfo pad) =>
+        Build(a, 0, lengthA, b, 0, lengthB, addSpecialTokens, idToToken, padTo, false, pad);
+
+    /// <summary>
+    /// Builds the encoding of tokens [startA, startA + lengthA) of a and optional [startB, startB + lengthB) of b,
+    /// sized to at least <paramref name="padTo"/> tokens, padding on the left when <paramref name="padLeft"/>.
+    /// </summary>
+    public Encoding Build(TokenBuffer a, int startA, int lengthA, TokenBuffer? b, int startB, int lengthB, bool addSpecialTokens,
+        string[] idToToken, int padTo, bool padLeft, in PadInfo pad)
     {
         var template = b is null ? Single : Pair;
         int length = 0;
@@ -48,28 +64,32 @@ internal sealed class TemplateProcessor
             else if (addSpecialTokens) length += p.SpecialIds.Length;
         }
         var encoding = new Encoding(Math.Max(length, padTo));
-        int n = 0;
+        int padding = encoding.Length - length;
+        int n = padLeft ? padding : 0;
         foreach (var p in template)
         {
             if (p.IsSequence)
             {
                 TokenBuffer seq = p.Sequence == 0 ? a : b!;
                 int count = p.Sequence == 0 ? lengthA : lengthB;
-                // Without special tokens the template's type ids do not apply: A is 0, B is 1 (as in the Rust library).
-                int typeId = addSpecialTokens ? p.TypeId : p.Sequence;
+                int first = p.Sequence == 0 ? startA : startB;
+                // Without special tokens BertProcessing's type ids do not apply: A is 0, B is 1 (as in the Rust library).
+                int typeId = addSpecialTokens || TemplateTypeIds ? p.TypeId : p.Sequence;
                 // Whole-span copies and fills (vectorized) rather than one loop writing eight arrays.
-                seq.Ids.AsSpan(0, count).CopyTo(encoding.Ids.AsSpan(n));
+                seq.Ids.AsSpan(first, count).CopyTo(encoding.Ids.AsSpan(n));
                 encoding.TypeIds.AsSpan(n, count).Fill(typeId);
                 encoding.AttentionMask.AsSpan(n, count).Fill(1);
                 encoding.SequenceIds.AsSpan(n, count).Fill(p.Sequence);
                 string[] tokens = encoding.Tokens;
                 int?[] wordIds = encoding.WordIds;
                 var offsets = encoding.Offsets;
+                string?[] texts = seq.Texts;
                 for (int i = 0; i < count; i++)
                 {
-                    tokens[n + i] = idToToken[seq.Ids[i]];
-                    wordIds[n + i] = seq.WordIds[i];
-                    offsets[n + i] = (seq.Start[i], seq.End[i]);
+                    int k = first + i;
+                    tokens[n + i] = texts[k] ?? idToToken[seq.Ids[k]];
+                    wordIds[n + i] = seq.WordIds[k];
+                    offsets[n + i] = (seq.Start[k], seq.End[k]);
                 }
                 n += count;
             }
@@ -86,7 +106,8 @@ internal sealed class TemplateProcessor
                 }
             }
         }
-        for (; n < encoding.Length; n++)
+        int padFrom = padLeft ? 0 : length, padEnd = padLeft ? padding : encoding.Length;
+        for (n = padFrom; n < padEnd; n++)
         {
             encoding.Ids[n] = pad.Id;
             encoding.Tokens[n] = pad.Token;

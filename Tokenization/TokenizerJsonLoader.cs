@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BertSharp.Tokenization.PostProcessors;
 
 namespace BertSharp.Tokenization;
 
@@ -30,6 +31,38 @@ internal static class TokenizerJsonLoader
         ReadDecoder(f, root, s);
         ReadTruncationAndPadding(f, root, s);
         return s;
+    }
+
+    /// <summary>
+    /// True when the file is a BERT WordPiece tokenizer this loader (and the fused fast path) handles: model WordPiece,
+    /// BertPreTokenizer, BertNormalizer or none, no lstrip/rstrip/single_word added tokens, right-side truncation and
+    /// padding. Anything else is composed by <see cref="Pipeline.PipelineJsonLoader"/>. Malformed files count as BERT
+    /// so that this loader reports them as before.
+    /// </summary>
+    public static bool IsBertShaped(string path)
+    {
+        using var doc = JsonFields.Parse(path);
+        var root = doc.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) return true;
+        static string? TypeOf(JsonElement root, string section) =>
+            root.TryGetProperty(section, out var v) && v.ValueKind == JsonValueKind.Object && v.TryGetProperty("type", out var t)
+                && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        static bool IsNull(JsonElement root, string section) =>
+            !root.TryGetProperty(section, out var v) || v.ValueKind == JsonValueKind.Null;
+        if (TypeOf(root, "model") is { } model && model != "WordPiece") return false;
+        if (!IsNull(root, "normalizer") && TypeOf(root, "normalizer") is { } n && n != "BertNormalizer") return false;
+        if (IsNull(root, "pre_tokenizer") || TypeOf(root, "pre_tokenizer") is { } p && p != "BertPreTokenizer") return false;
+        if (TypeOf(root, "post_processor") is { } pp && pp is not ("TemplateProcessing" or "BertProcessing")) return false;
+        if (TypeOf(root, "decoder") is { } d && d != "WordPiece") return false;
+        if (root.TryGetProperty("added_tokens", out var added) && added.ValueKind == JsonValueKind.Array)
+            foreach (var t in added.EnumerateArray())
+                if (t.ValueKind == JsonValueKind.Object)
+                    foreach (var flag in new[] { "lstrip", "rstrip", "single_word" })
+                        if (t.TryGetProperty(flag, out var v) && v.ValueKind == JsonValueKind.True) return false;
+        foreach (var section in new[] { "truncation", "padding" })
+            if (root.TryGetProperty(section, out var sv) && sv.ValueKind == JsonValueKind.Object
+                && sv.TryGetProperty("direction", out var dir) && dir.ValueKind == JsonValueKind.String && dir.GetString() == "Left") return false;
+        return true;
     }
 
     private static void ReadModel(JsonFields f, JsonElement model, TokenizerSettings s)
@@ -102,101 +135,14 @@ internal static class TokenizerJsonLoader
         switch (type)
         {
             case "TemplateProcessing":
-            {
-                f.RejectUnknown(p, "post_processor", "type", "single", "pair", "special_tokens");
-                var specials = ReadTemplateSpecialTokens(f, p, s);
-                var single = ReadTemplate(f, p, "single", specials);
-                var pair = ReadTemplate(f, p, "pair", specials);
-                s.Template = new TemplateProcessor(single, pair);
+                s.Template = PostProcessorJson.ReadTemplateProcessing(f, p, "post_processor");
                 break;
-            }
             case "BertProcessing":
-            {
-                f.RejectUnknown(p, "post_processor", "type", "sep", "cls");
-                var (sepToken, sepId) = ReadTokenIdPair(f, p, "sep");
-                var (clsToken, clsId) = ReadTokenIdPair(f, p, "cls");
-                var cls = TemplateProcessor.Piece.Special([clsId], [clsToken], 0);
-                var sep0 = TemplateProcessor.Piece.Special([sepId], [sepToken], 0);
-                var sep1 = TemplateProcessor.Piece.Special([sepId], [sepToken], 1);
-                s.Template = new TemplateProcessor([cls, TemplateProcessor.Piece.Of(0, 0), sep0],
-                    [cls, TemplateProcessor.Piece.Of(0, 0), sep0, TemplateProcessor.Piece.Of(1, 1), sep1]);
-                s.ClsToken = clsToken; s.SepToken = sepToken;
+                s.Template = PostProcessorJson.ReadBertProcessing(f, p, "post_processor", out s.ClsToken, out s.SepToken);
                 break;
-            }
             default:
                 throw f.Error("post_processor.type", $"'{type}' is not supported (TemplateProcessing or BertProcessing)");
         }
-    }
-
-    private static (string Token, int Id) ReadTokenIdPair(JsonFields f, JsonElement p, string name)
-    {
-        string path = $"post_processor.{name}";
-        if (!f.TryGet(p, name, out var v) || v.ValueKind != JsonValueKind.Array || v.GetArrayLength() != 2
-            || v[0].ValueKind != JsonValueKind.String)
-            throw f.Error(path, "must be [token, id]");
-        return (v[0].GetString()!, f.Int(v[1], $"{path}[1]"));
-    }
-
-    private static Dictionary<string, (int[] Ids, string[] Tokens)> ReadTemplateSpecialTokens(JsonFields f, JsonElement p, TokenizerSettings s)
-    {
-        var result = new Dictionary<string, (int[], string[])>(StringComparer.Ordinal);
-        if (!f.TryGet(p, "special_tokens", out var map)) return result;
-        f.Object(map, "post_processor.special_tokens");
-        foreach (var entry in map.EnumerateObject())
-        {
-            string path = $"post_processor.special_tokens[\"{entry.Name}\"]";
-            var t = f.Object(entry.Value, path);
-            f.RejectUnknown(t, path, "id", "ids", "tokens");
-            if (!f.TryGet(t, "ids", out var ids) || ids.ValueKind != JsonValueKind.Array) throw f.Error(JsonFields.Join(path, "ids"), "must be an array of ids");
-            if (!f.TryGet(t, "tokens", out var tokens) || tokens.ValueKind != JsonValueKind.Array) throw f.Error(JsonFields.Join(path, "tokens"), "must be an array of strings");
-            var idArray = new int[ids.GetArrayLength()];
-            for (int i = 0; i < idArray.Length; i++) idArray[i] = f.Int(ids[i], $"{path}.ids[{i}]");
-            var tokenArray = new string[tokens.GetArrayLength()];
-            for (int i = 0; i < tokenArray.Length; i++)
-                tokenArray[i] = tokens[i].ValueKind == JsonValueKind.String ? tokens[i].GetString()! : throw f.Error($"{path}.tokens[{i}]", "must be a string");
-            if (idArray.Length != tokenArray.Length) throw f.Error(path, "ids and tokens must have the same length");
-            result[entry.Name] = (idArray, tokenArray);
-        }
-        return result;
-    }
-
-    private static List<TemplateProcessor.Piece> ReadTemplate(JsonFields f, JsonElement p, string name, Dictionary<string, (int[] Ids, string[] Tokens)> specials)
-    {
-        string path = $"post_processor.{name}";
-        if (!f.TryGet(p, name, out var list) || list.ValueKind != JsonValueKind.Array) throw f.Error(path, "must be an array of template pieces");
-        var pieces = new List<TemplateProcessor.Piece>();
-        int i = 0;
-        foreach (var item in list.EnumerateArray())
-        {
-            string itemPath = $"{path}[{i++}]";
-            f.Object(item, itemPath);
-            f.RejectUnknown(item, itemPath, "SpecialToken", "Sequence");
-            if (f.TryGet(item, "SpecialToken", out var st))
-            {
-                string stPath = itemPath + ".SpecialToken";
-                f.Object(st, stPath);
-                f.RejectUnknown(st, stPath, "id", "type_id");
-                string id = f.String(st, stPath, "id") ?? throw f.Error(stPath + ".id", "is missing");
-                int typeId = f.Int(st, stPath, "type_id") ?? 0;
-                if (!specials.TryGetValue(id, out var special)) throw f.Error(stPath + ".id", $"'{id}' is not in post_processor.special_tokens");
-                pieces.Add(TemplateProcessor.Piece.Special(special.Ids, special.Tokens, typeId));
-            }
-            else if (f.TryGet(item, "Sequence", out var seq))
-            {
-                string seqPath = itemPath + ".Sequence";
-                f.Object(seq, seqPath);
-                f.RejectUnknown(seq, seqPath, "id", "type_id");
-                string id = f.String(seq, seqPath, "id") ?? throw f.Error(seqPath + ".id", "is missing");
-                int typeId = f.Int(seq, seqPath, "type_id") ?? 0;
-                int sequence = id switch { "A" => 0, "B" => 1, _ => throw f.Error(seqPath + ".id", $"must be \"A\" or \"B\", got '{id}'") };
-                if (name == "single" && sequence == 1) throw f.Error(seqPath + ".id", "\"B\" cannot appear in the single template");
-                pieces.Add(TemplateProcessor.Piece.Of(sequence, typeId));
-            }
-            else throw f.Error(itemPath, "must hold SpecialToken or Sequence");
-        }
-        int a = pieces.Count(x => x.Sequence == 0), b = pieces.Count(x => x.Sequence == 1);
-        if (a != 1 || b != (name == "pair" ? 1 : 0)) throw f.Error(path, "must contain sequence A exactly once (and B exactly once in the pair template)");
-        return pieces;
     }
 
     private static void ReadDecoder(JsonFields f, JsonElement root, TokenizerSettings s)

@@ -1,3 +1,5 @@
+using BertSharp.Tokenization.Pipeline;
+
 namespace BertSharp.Tokenization;
 
 /// <summary>
@@ -19,6 +21,8 @@ internal sealed class TokenizerWorkspace
     /// <summary>ASCII fast path: the current word's normalized chars and their original positions.</summary>
     public char[] WordChars = new char[256];
     public int[] WordPositions = new int[256];
+    /// <summary>Buffers of the composed pipeline (<see cref="PipelineTokenizer"/>).</summary>
+    public PipelineScratch Pipeline = new();
 
     /// <summary>This thread's workspace. Not re-entrant: one encode at a time per thread.</summary>
     public static TokenizerWorkspace Current => t_current ??= new TokenizerWorkspace();
@@ -31,5 +35,6 @@ internal sealed class TokenizerWorkspace
         if (A.Ids.Length > KeepAtMost) A = new TokenBuffer();
         if (B.Ids.Length > KeepAtMost) B = new TokenBuffer();
         if (WordChars.Length > KeepAtMost) { WordChars = new char[256]; WordPositions = new int[256]; }
+        Pipeline.TrimIfHuge(KeepAtMost);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using BertSharp.Tokenization.Pipeline;
 
 namespace BertSharp.Tokenization;
 
@@ -7,7 +8,7 @@ namespace BertSharp.Tokenization;
 /// others get a leading space; with cleanup, " ." -> ".", " n't" -> "n't", etc. (decoders/wordpiece.rs).
 /// A null decoder (tokenizer.json "decoder": null) joins tokens with spaces, as the Rust library does.
 /// </summary>
-internal sealed class WordPieceDecoder(string prefix, bool cleanup)
+internal sealed class WordPieceDecoder(string prefix, bool cleanup) : IDecoder
 {
     public string Prefix { get; } = prefix;
     public bool Cleanup { get; } = cleanup;
@@ -27,6 +28,21 @@ internal sealed class WordPieceDecoder(string prefix, bool cleanup)
             sb.Append(token);
         }
         return sb.ToString();
+    }
+
+    /// <summary>decode_chain: each token rewritten as <see cref="Decode"/> would append it.</summary>
+    public void DecodeChain(List<string> tokens)
+    {
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            string token = tokens[i];
+            if (i != 0)
+            {
+                if (Prefix.Length > 0 && token.StartsWith(Prefix, StringComparison.Ordinal)) token = token[Prefix.Length..];
+                else token = " " + token;
+            }
+            tokens[i] = Cleanup ? CleanUp(token) : token;
+        }
     }
 
     /// <summary>The Rust library's cleanup(): applied to each token (with its leading space) separately.</summary>

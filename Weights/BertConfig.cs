@@ -24,15 +24,29 @@ public sealed class BertConfig
     public int NumAttentionHeads { get; }
     public int IntermediateSize { get; }
     public int MaxPositionEmbeddings { get; }
+    /// <summary>0 for families without token types (DistilBERT, MPNet).</summary>
     public int TypeVocabSize { get; }
     public int VocabSize { get; }
     public int PadTokenId { get; }
     public float LayerNormEps { get; }
     public HiddenActivation HiddenAct { get; }
-    /// <summary>Always "absolute" (anything else is rejected).</summary>
+    /// <summary>Always "absolute" (anything else is rejected); DistilBERT and MPNet have no such field.</summary>
     public string PositionEmbeddingType { get; }
-    /// <summary>"bert" (or absent in the file, then "bert").</summary>
+    /// <summary>"bert" (or absent in the file, then "bert"), "roberta", "xlm-roberta", "camembert", "distilbert", "electra" or "mpnet".</summary>
     public string ModelType { get; }
+    /// <summary>The family member model_type names: its embeddings, position scheme, attention bias and tensor names.</summary>
+    public EncoderArchitecture Encoder { get; }
+    /// <summary>Width of the embedding tables: embedding_size for ELECTRA (projected to hidden_size when different), else hidden_size.</summary>
+    public int EmbeddingSize { get; }
+    /// <summary>Rows of MPNet's relative_attention_bias table (relative_attention_num_buckets); 0 for other families.</summary>
+    public int RelativeAttentionNumBuckets { get; }
+    /// <summary>The padding_idx RoBERTa-style positions count from (<see cref="PositionScheme.AfterPadding"/>); -1 for positions from 0.</summary>
+    public int PositionPaddingIdx { get; }
+    /// <summary>
+    /// The most tokens a row can have: max_position_embeddings, minus padding_idx + 1 for RoBERTa-style positions
+    /// (roberta-base: 514 − 2 = 512).
+    /// </summary>
+    public int MaxTokens { get; }
     /// <summary>e.g. ["BertForMaskedLM"]; empty when absent.</summary>
     public IReadOnlyList<string> Architectures { get; }
     /// <summary>Empty when config.json has no id2label.</summary>
@@ -51,55 +65,77 @@ public sealed class BertConfig
         SourceName = source;
         var r = new FieldReader(root, source);
         ModelType = r.String("model_type", "bert")!;
-        if (ModelType != "bert")
-            throw new ConfigException($"{source}: model_type \"{ErrorText.Shorten(ModelType)}\" is not supported (expected \"bert\")");
+        Encoder = EncoderArchitecture.FromModelType(ModelType) ?? throw new ConfigException(
+            $"{source}: model_type \"{ErrorText.Shorten(ModelType)}\" is not supported (expected one of {EncoderArchitecture.SupportedModelTypes})");
+        ConfigFieldNames f = Encoder.Fields;
+        bool electra = Encoder == EncoderArchitecture.Electra;
 
         // transformers passes every field of config.json to the module constructors as it is: a null size or a float
         // one (32.0) makes torch fail, so those are rejected; nulls that transformers would silently run differently
         // (no position embeddings, no tied decoder) are rejected too rather than run with our defaults.
-        VocabSize = r.Size("vocab_size", 30522);
-        HiddenSize = r.Size("hidden_size", 768);
-        NumHiddenLayers = r.Size("num_hidden_layers", 12);
-        NumAttentionHeads = r.Size("num_attention_heads", 12);
-        IntermediateSize = r.Size("intermediate_size", 3072);
+        // Defaults are those of the family's transformers config class (RobertaConfig, ElectraConfig, …).
+        VocabSize = r.Size("vocab_size", ModelType switch { "roberta" => 50265, "mpnet" => 30527, _ => 30522 });
+        HiddenSize = r.Size(f.HiddenSize, electra ? 256 : 768);
+        NumHiddenLayers = r.Size(f.NumHiddenLayers, Encoder == EncoderArchitecture.DistilBert ? 6 : 12);
+        NumAttentionHeads = r.Size(f.NumAttentionHeads, electra ? 4 : 12);
+        IntermediateSize = r.Size(f.IntermediateSize, electra ? 1024 : 3072);
         MaxPositionEmbeddings = r.Size("max_position_embeddings", 512);
-        TypeVocabSize = r.Size("type_vocab_size", 2);
+        TypeVocabSize = Encoder.HasTokenTypes ? r.Size("type_vocab_size", 2) : 0;
+        EmbeddingSize = Encoder.HasEmbeddingSize ? r.Size("embedding_size", 128) : HiddenSize;
+        RelativeAttentionNumBuckets = Encoder.HasRelativeAttentionBias ? r.Size("relative_attention_num_buckets", 32) : 0;
         // pad_token_id only sets the embedding's padding_idx (training); null is None there, the same at inference.
-        PadTokenId = r.Int("pad_token_id", 0);
-        r.RejectNull("layer_norm_eps", "torch's LayerNorm cannot run with eps None");
-        double eps = r.Double("layer_norm_eps", 1e-12);
+        // RoBERTa-style positions are counted from it, so there it must be given (or left out for the default).
+        if (Encoder.Positions == PositionScheme.AfterPadding && Encoder.FixedPaddingIdx is null)
+            r.RejectNull("pad_token_id", $"{Encoder.ModelClass} counts position ids from the padding index");
+        PadTokenId = r.Int("pad_token_id", Encoder.DefaultPadTokenId);
+        double eps;
+        if (Encoder.FixedLayerNormEps is float fixedEps) eps = fixedEps;   // DistilBERT: nn.LayerNorm(eps=1e-12), not configurable
+        else
+        {
+            r.RejectNull("layer_norm_eps", "torch's LayerNorm cannot run with eps None");
+            eps = r.Double("layer_norm_eps", 1e-12);
+        }
 
         RequirePositive("vocab_size", VocabSize);
-        RequirePositive("hidden_size", HiddenSize);
-        RequirePositive("num_hidden_layers", NumHiddenLayers);
-        RequirePositive("num_attention_heads", NumAttentionHeads);
-        RequirePositive("intermediate_size", IntermediateSize);
+        RequirePositive(f.HiddenSize, HiddenSize);
+        RequirePositive(f.NumHiddenLayers, NumHiddenLayers);
+        RequirePositive(f.NumAttentionHeads, NumAttentionHeads);
+        RequirePositive(f.IntermediateSize, IntermediateSize);
         RequirePositive("max_position_embeddings", MaxPositionEmbeddings);
-        RequirePositive("type_vocab_size", TypeVocabSize);
+        if (Encoder.HasTokenTypes) RequirePositive("type_vocab_size", TypeVocabSize);
+        if (Encoder.HasEmbeddingSize) RequirePositive("embedding_size", EmbeddingSize);
         if (NumHiddenLayers > MaxHiddenLayers)
-            throw new ConfigException($"{source}: num_hidden_layers {NumHiddenLayers} is beyond the sanity limit of {MaxHiddenLayers} layers");
+            throw new ConfigException($"{source}: {f.NumHiddenLayers} {NumHiddenLayers} is beyond the sanity limit of {MaxHiddenLayers} layers");
         if (HiddenSize % NumAttentionHeads != 0)
-            throw new ConfigException($"{source}: hidden_size {HiddenSize} is not a multiple of num_attention_heads {NumAttentionHeads}");
+            throw new ConfigException($"{source}: {f.HiddenSize} {HiddenSize} is not a multiple of {f.NumAttentionHeads} {NumAttentionHeads}");
         if (PadTokenId < 0 || PadTokenId >= VocabSize)
             throw new ConfigException($"{source}: pad_token_id {PadTokenId} is outside the vocabulary [0, {VocabSize})");
         if (!(eps > 0) || !double.IsFinite(eps) || !float.IsNormal((float)eps))
             throw new ConfigException($"{source}: layer_norm_eps {eps.ToString(CultureInfo.InvariantCulture)} must be a positive float32 number");
         LayerNormEps = (float)eps;
+        if (Encoder.HasRelativeAttentionBias && RelativeAttentionNumBuckets < EncoderArchitecture.RelativeBucketCount)
+            throw new ConfigException($"{source}: relative_attention_num_buckets {RelativeAttentionNumBuckets} is below the {EncoderArchitecture.RelativeBucketCount} buckets {Encoder.ModelClass}'s encoder always uses");
+        PositionPaddingIdx = Encoder.Positions == PositionScheme.AfterPadding ? Encoder.FixedPaddingIdx ?? PadTokenId : -1;
+        MaxTokens = MaxPositionEmbeddings - (PositionPaddingIdx + 1);
+        if (MaxTokens <= 0)
+            throw new ConfigException($"{source}: max_position_embeddings {MaxPositionEmbeddings} leaves no position for a token: {Encoder.ModelClass} numbers tokens from padding_idx + 1 = {PositionPaddingIdx + 1}");
         // Every weight matrix is one float array: sizes whose product cannot be one are refused before any allocation.
-        RequireArraySize("vocab_size", VocabSize, "hidden_size", HiddenSize, 1);
-        RequireArraySize("max_position_embeddings", MaxPositionEmbeddings, "hidden_size", HiddenSize, 1);
-        RequireArraySize("type_vocab_size", TypeVocabSize, "hidden_size", HiddenSize, 1);
-        RequireArraySize("intermediate_size", IntermediateSize, "hidden_size", HiddenSize, 1);
-        RequireArraySize("hidden_size", HiddenSize, "hidden_size", HiddenSize, 3);
+        RequireArraySize("vocab_size", VocabSize, "hidden_size", EmbeddingSize, 1);
+        RequireArraySize("max_position_embeddings", MaxPositionEmbeddings, "hidden_size", EmbeddingSize, 1);
+        RequireArraySize("type_vocab_size", TypeVocabSize, "hidden_size", EmbeddingSize, 1);
+        RequireArraySize(f.IntermediateSize, IntermediateSize, f.HiddenSize, HiddenSize, 1);
+        RequireArraySize(f.HiddenSize, HiddenSize, f.HiddenSize, HiddenSize, 3);
 
-        r.RejectNull("hidden_act", "transformers would call None as the activation and fail");
-        string act = r.String("hidden_act", "gelu")!;
+        r.RejectNull(f.HiddenAct, "transformers would call None as the activation and fail");
+        string act = r.String(f.HiddenAct, "gelu")!;
         if (!HiddenActivations.TryParse(act, out HiddenActivation hiddenAct))
-            throw new ConfigException($"{source}: hidden_act \"{ErrorText.Shorten(act)}\" is not supported (expected gelu, gelu_new, gelu_pytorch_tanh or relu)");
+            throw new ConfigException($"{source}: {f.HiddenAct} \"{ErrorText.Shorten(act)}\" is not supported (expected gelu, gelu_new, gelu_pytorch_tanh or relu)");
         HiddenAct = hiddenAct;
 
-        r.RejectNull("position_embedding_type", "transformers then adds no position embeddings at all (it adds them only for \"absolute\"); refusing to run it");
-        PositionEmbeddingType = r.String("position_embedding_type", "absolute")!;
+        // DistilBERT and MPNet do not read the field (their positions are fixed by the class).
+        bool readsPositionType = Encoder != EncoderArchitecture.DistilBert && Encoder != EncoderArchitecture.MPNet;
+        if (readsPositionType) r.RejectNull("position_embedding_type", "transformers then adds no position embeddings at all (it adds them only for \"absolute\"); refusing to run it");
+        PositionEmbeddingType = readsPositionType ? r.String("position_embedding_type", "absolute")! : "absolute";
         if (PositionEmbeddingType != "absolute")
             throw new ConfigException($"{source}: position_embedding_type \"{ErrorText.Shorten(PositionEmbeddingType)}\" is not supported (only \"absolute\"); refusing to run it with absolute positions");
 

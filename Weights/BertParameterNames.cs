@@ -48,16 +48,44 @@ public static class BertParameterNames
     /// <summary>The prefix task models put before the encoder's names.</summary>
     public const string BertPrefix = "bert.";
 
+    // Sequence-classification heads of the other families (top-level names).
+    /// <summary>RobertaClassificationHead (and XLM-R, CamemBERT, MPNet, ELECTRA): dense [hidden, hidden] on the first token.</summary>
+    public const string ClassifierDenseWeight = "classifier.dense.weight";
+    public const string ClassifierDenseBias = "classifier.dense.bias";
+    /// <summary>… then out_proj [num_labels, hidden].</summary>
+    public const string ClassifierOutProjWeight = "classifier.out_proj.weight";
+    public const string ClassifierOutProjBias = "classifier.out_proj.bias";
+    /// <summary>DistilBertForSequenceClassification: pre_classifier [hidden, hidden], ReLU, then classifier [num_labels, hidden].</summary>
+    public const string PreClassifierWeight = "pre_classifier.weight";
+    public const string PreClassifierBias = "pre_classifier.bias";
+
+    /// <summary>The task heads other families than BERT have here (their masked-LM and pre-training heads are not supported).</summary>
+    private static readonly string[] FamilyTasks = ["Model", "ForSequenceClassification", "ForTokenClassification", "ForQuestionAnswering"];
+
     /// <summary>
-    /// True when transformers builds <paramref name="architecture"/>'s BertModel with a pooler
-    /// (BertForMaskedLM, BertForTokenClassification and BertForQuestionAnswering use add_pooling_layer=False).
+    /// True when transformers builds <paramref name="architecture"/>'s encoder with a pooler
+    /// (BertForMaskedLM, BertForTokenClassification and BertForQuestionAnswering use add_pooling_layer=False; of the
+    /// other families only the bare RobertaModel, XLMRobertaModel, CamembertModel and MPNetModel have one).
     /// </summary>
-    public static bool HasPooler(string architecture, BertConfig config) => architecture switch
+    public static bool HasPooler(string architecture, BertConfig config)
     {
-        "BertModel" or "BertForSequenceClassification" or "BertForNextSentencePrediction" or "BertForPreTraining" => true,
-        "BertForMaskedLM" or "BertForTokenClassification" or "BertForQuestionAnswering" => false,
-        _ => throw UnknownArchitecture(architecture, config),
-    };
+        if (config.Encoder != EncoderArchitecture.Bert)
+            return FamilyTask(architecture, config) == "Model" && config.Encoder.CanHavePooler;
+        return architecture switch
+        {
+            "BertModel" or "BertForSequenceClassification" or "BertForNextSentencePrediction" or "BertForPreTraining" => true,
+            "BertForMaskedLM" or "BertForTokenClassification" or "BertForQuestionAnswering" => false,
+            _ => throw UnknownArchitecture(architecture, config),
+        };
+    }
+
+    /// <summary>The task ("Model", "ForSequenceClassification", …) of a non-BERT family's class, or an error naming it.</summary>
+    private static string FamilyTask(string architecture, BertConfig config)
+    {
+        string? task = config.Encoder.TaskOf(architecture);
+        if (task is null || Array.IndexOf(FamilyTasks, task) < 0) throw UnknownArchitecture(architecture, config);
+        return task;
+    }
 
     /// <summary>
     /// The head's own parameters (top-level names) for a Hugging Face class name. Tied copies are not listed: the
@@ -67,7 +95,35 @@ public static class BertParameterNames
     public static IReadOnlyList<ExpectedTensor> ForHead(string architecture, BertConfig config)
     {
         int h = config.HiddenSize;
+        int labels = config.NumLabels ?? 2;
         var list = new List<ExpectedTensor>();
+        if (config.Encoder != EncoderArchitecture.Bert)
+        {
+            switch (FamilyTask(architecture, config))
+            {
+                case "ForSequenceClassification" when config.Encoder == EncoderArchitecture.DistilBert:
+                    list.Add(new(PreClassifierWeight, [h, h]));
+                    list.Add(new(PreClassifierBias, [h]));
+                    list.Add(new(ClassifierWeight, [labels, h]));
+                    list.Add(new(ClassifierBias, [labels]));
+                    break;
+                case "ForSequenceClassification":
+                    list.Add(new(ClassifierDenseWeight, [h, h]));
+                    list.Add(new(ClassifierDenseBias, [h]));
+                    list.Add(new(ClassifierOutProjWeight, [labels, h]));
+                    list.Add(new(ClassifierOutProjBias, [labels]));
+                    break;
+                case "ForTokenClassification":
+                    list.Add(new(ClassifierWeight, [labels, h]));
+                    list.Add(new(ClassifierBias, [labels]));
+                    break;
+                case "ForQuestionAnswering":
+                    list.Add(new(QaOutputsWeight, [2, h]));
+                    list.Add(new(QaOutputsBias, [2]));
+                    break;
+            }
+            return list;
+        }
         switch (architecture)
         {
             case "BertModel":
@@ -86,7 +142,6 @@ public static class BertParameterNames
                 break;
             case "BertForSequenceClassification":
             case "BertForTokenClassification":
-                int labels = config.NumLabels ?? 2;
                 list.Add(new(ClassifierWeight, [labels, h]));
                 list.Add(new(ClassifierBias, [labels]));
                 break;
@@ -119,9 +174,14 @@ public static class BertParameterNames
         if (!config.TieWordEmbeddings) list.Add(new(MlmDecoderWeight, [config.VocabSize, h]));
     }
 
-    private static ConfigException UnknownArchitecture(string architecture, BertConfig config) =>
-        new($"{config.SourceName}: architectures \"{architecture}\" is not supported (expected BertModel, BertForMaskedLM, " +
-            "BertForPreTraining, BertForNextSentencePrediction, BertForSequenceClassification, BertForTokenClassification or BertForQuestionAnswering)");
+    private static ConfigException UnknownArchitecture(string architecture, BertConfig config)
+    {
+        EncoderArchitecture a = config.Encoder;
+        string expected = a == EncoderArchitecture.Bert
+            ? "BertModel, BertForMaskedLM, BertForPreTraining, BertForNextSentencePrediction, BertForSequenceClassification, BertForTokenClassification or BertForQuestionAnswering"
+            : string.Join(", ", FamilyTasks.Select(t => a.ClassPrefix + t)) + $" (model_type \"{a.ModelType}\")";
+        return new($"{config.SourceName}: architectures \"{architecture}\" is not supported (expected {expected})");
+    }
 
     /// <summary>
     /// The parameter a head reads instead of <paramref name="hfName"/> because transformers ties them, or null:
@@ -144,78 +204,54 @@ public static class BertParameterNames
     public static BertLayerParameterNames Layer(int index) => new(index);
 
     /// <summary>
-    /// Every parameter of a BertModel in load order, with shapes from <paramref name="config"/>: embeddings, each
-    /// layer, then the pooler when <paramref name="withPooler"/>.
+    /// Every parameter of the encoder config.json's model_type names (a BertModel, RobertaModel, …) in load order,
+    /// with shapes from <paramref name="config"/>: embeddings, each layer, then the pooler when <paramref name="withPooler"/>.
     /// </summary>
-    public static IReadOnlyList<ExpectedTensor> ForBertModel(BertConfig config, bool withPooler)
-    {
-        int h = config.HiddenSize, inter = config.IntermediateSize;
-        var list = new List<ExpectedTensor>
-        {
-            new(WordEmbeddings, [config.VocabSize, h]),
-            new(PositionEmbeddings, [config.MaxPositionEmbeddings, h]),
-            new(TokenTypeEmbeddings, [config.TypeVocabSize, h]),
-            new(EmbeddingsLayerNormWeight, [h]),
-            new(EmbeddingsLayerNormBias, [h]),
-        };
-        for (int i = 0; i < config.NumHiddenLayers; i++)
-        {
-            var l = Layer(i);
-            list.Add(new(l.QueryWeight, [h, h]));
-            list.Add(new(l.QueryBias, [h]));
-            list.Add(new(l.KeyWeight, [h, h]));
-            list.Add(new(l.KeyBias, [h]));
-            list.Add(new(l.ValueWeight, [h, h]));
-            list.Add(new(l.ValueBias, [h]));
-            list.Add(new(l.AttentionOutputDenseWeight, [h, h]));
-            list.Add(new(l.AttentionOutputDenseBias, [h]));
-            list.Add(new(l.AttentionOutputLayerNormWeight, [h]));
-            list.Add(new(l.AttentionOutputLayerNormBias, [h]));
-            list.Add(new(l.IntermediateDenseWeight, [inter, h]));
-            list.Add(new(l.IntermediateDenseBias, [inter]));
-            list.Add(new(l.OutputDenseWeight, [h, inter]));
-            list.Add(new(l.OutputDenseBias, [h]));
-            list.Add(new(l.OutputLayerNormWeight, [h]));
-            list.Add(new(l.OutputLayerNormBias, [h]));
-        }
-        if (withPooler)
-        {
-            list.Add(new(PoolerDenseWeight, [h, h]));
-            list.Add(new(PoolerDenseBias, [h]));
-        }
-        return list;
-    }
+    public static IReadOnlyList<ExpectedTensor> ForBertModel(BertConfig config, bool withPooler) =>
+        EncoderParameterNames.For(config.Encoder).ForEncoder(config, withPooler);
 }
 
-/// <summary>Parameter names of one encoder layer, "encoder.layer.{i}.…".</summary>
+/// <summary>Parameter names of one encoder layer, "encoder.layer.{i}.…" (DistilBERT: "transformer.layer.{i}.…").</summary>
 public sealed class BertLayerParameterNames
 {
-    public BertLayerParameterNames(int index)
+    public BertLayerParameterNames(int index) : this(index, LayerNaming.Bert) { }
+
+    /// <summary>Layer <paramref name="index"/>'s names as the family spells them (DistilBERT and MPNet rename the same modules).</summary>
+    public BertLayerParameterNames(int index, LayerNaming naming)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         Index = index;
-        string p = "encoder.layer." + index.ToString(CultureInfo.InvariantCulture) + ".";
+        string i = index.ToString(CultureInfo.InvariantCulture);
+        (string p, string q, string k, string v, string o, string attnNorm, string inter, string output, string outNorm) = naming switch
+        {
+            LayerNaming.DistilBert => ("transformer.layer." + i + ".", "attention.q_lin", "attention.k_lin", "attention.v_lin", "attention.out_lin",
+                "sa_layer_norm", "ffn.lin1", "ffn.lin2", "output_layer_norm"),
+            LayerNaming.MPNet => ("encoder.layer." + i + ".", "attention.attn.q", "attention.attn.k", "attention.attn.v", "attention.attn.o",
+                "attention.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm"),
+            _ => ("encoder.layer." + i + ".", "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+                "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm"),
+        };
         Prefix = p;
-        QueryWeight = p + "attention.self.query.weight";
-        QueryBias = p + "attention.self.query.bias";
-        KeyWeight = p + "attention.self.key.weight";
-        KeyBias = p + "attention.self.key.bias";
-        ValueWeight = p + "attention.self.value.weight";
-        ValueBias = p + "attention.self.value.bias";
-        AttentionOutputDenseWeight = p + "attention.output.dense.weight";
-        AttentionOutputDenseBias = p + "attention.output.dense.bias";
-        AttentionOutputLayerNormWeight = p + "attention.output.LayerNorm.weight";
-        AttentionOutputLayerNormBias = p + "attention.output.LayerNorm.bias";
-        IntermediateDenseWeight = p + "intermediate.dense.weight";
-        IntermediateDenseBias = p + "intermediate.dense.bias";
-        OutputDenseWeight = p + "output.dense.weight";
-        OutputDenseBias = p + "output.dense.bias";
-        OutputLayerNormWeight = p + "output.LayerNorm.weight";
-        OutputLayerNormBias = p + "output.LayerNorm.bias";
+        QueryWeight = p + q + ".weight";
+        QueryBias = p + q + ".bias";
+        KeyWeight = p + k + ".weight";
+        KeyBias = p + k + ".bias";
+        ValueWeight = p + v + ".weight";
+        ValueBias = p + v + ".bias";
+        AttentionOutputDenseWeight = p + o + ".weight";
+        AttentionOutputDenseBias = p + o + ".bias";
+        AttentionOutputLayerNormWeight = p + attnNorm + ".weight";
+        AttentionOutputLayerNormBias = p + attnNorm + ".bias";
+        IntermediateDenseWeight = p + inter + ".weight";
+        IntermediateDenseBias = p + inter + ".bias";
+        OutputDenseWeight = p + output + ".weight";
+        OutputDenseBias = p + output + ".bias";
+        OutputLayerNormWeight = p + outNorm + ".weight";
+        OutputLayerNormBias = p + outNorm + ".bias";
     }
 
     public int Index { get; }
-    /// <summary>"encoder.layer.{i}."</summary>
+    /// <summary>"encoder.layer.{i}." ("transformer.layer.{i}." for DistilBERT)</summary>
     public string Prefix { get; }
     // Self-attention projections: weight [hidden, hidden], bias [hidden].
     public string QueryWeight { get; }

@@ -95,52 +95,57 @@ public sealed class Checkpoint : IDisposable
     /// </summary>
     private static void RequireConfigFitsTensors(BertConfig config, Dictionary<string, (SafeTensorsFile File, TensorInfo Info)> tensors, string weightsPath)
     {
+        EncoderParameterNames names = EncoderParameterNames.For(config.Encoder);
+        string prefix = config.Encoder.Prefix, layerPrefix = names.LayerPrefix;
         int layers = 0;
         bool anyBertTensor = false;
         foreach (string name in tensors.Keys)
         {
-            int index = LayerIndex(name);
+            int index = LayerIndex(name, prefix, layerPrefix);
             if (index >= layers) layers = index + 1;
-            anyBertTensor |= IsBertModelTensor(name);
+            anyBertTensor |= IsBertModelTensor(name, prefix, layerPrefix);
         }
         if (!anyBertTensor) return;
+        string layersField = config.Encoder.Fields.NumHiddenLayers;
         if (config.NumHiddenLayers > layers)
         {
-            string stored = layers == 0 ? "no encoder.layer.* tensors" : $"{layers} encoder layer(s), encoder.layer.0 to encoder.layer.{layers - 1}";
-            throw new ConfigException($"{config.SourceName}: num_hidden_layers {config.NumHiddenLayers} but {weightsPath} stores {stored}");
+            string stored = layers == 0 ? $"no {layerPrefix}* tensors" : $"{layers} encoder layer(s), {layerPrefix}0 to {layerPrefix}{layers - 1}";
+            throw new ConfigException($"{config.SourceName}: {layersField} {config.NumHiddenLayers} but {weightsPath} stores {stored}");
         }
-        RequireTable(config, tensors, BertParameterNames.WordEmbeddings, "vocab_size", config.VocabSize);
-        RequireTable(config, tensors, BertParameterNames.PositionEmbeddings, "max_position_embeddings", config.MaxPositionEmbeddings);
-        RequireTable(config, tensors, BertParameterNames.TokenTypeEmbeddings, "type_vocab_size", config.TypeVocabSize);
+        string width = config.Encoder.HasEmbeddingSize ? "embedding_size" : config.Encoder.Fields.HiddenSize;
+        RequireTable(config, tensors, prefix, names.WordEmbeddings, "vocab_size", config.VocabSize, width);
+        RequireTable(config, tensors, prefix, names.PositionEmbeddings, "max_position_embeddings", config.MaxPositionEmbeddings, width);
+        if (names.TokenTypeEmbeddings is not null)
+            RequireTable(config, tensors, prefix, names.TokenTypeEmbeddings, "type_vocab_size", config.TypeVocabSize, width);
     }
 
-    /// <summary>An embedding table [rows, hidden_size], when stored, must have the rows and width config.json gives.</summary>
+    /// <summary>An embedding table [rows, width], when stored, must have the rows and width config.json gives.</summary>
     private static void RequireTable(BertConfig config, Dictionary<string, (SafeTensorsFile File, TensorInfo Info)> tensors,
-        string name, string rowsField, int rows)
+        string prefix, string name, string rowsField, int rows, string widthField)
     {
-        if (!tensors.TryGetValue(name, out var entry) && !tensors.TryGetValue(BertParameterNames.BertPrefix + name, out entry)) return;
+        if (!tensors.TryGetValue(name, out var entry) && !tensors.TryGetValue(prefix + name, out entry)) return;
         long[] shape = entry.Info.Shape;
-        if (shape.Length == 2 && shape[0] == rows && shape[1] == config.HiddenSize) return;
-        string field = shape.Length == 2 && shape[0] != rows ? $"{rowsField} {rows}" : $"hidden_size {config.HiddenSize}";
+        int width = config.EmbeddingSize;
+        if (shape.Length == 2 && shape[0] == rows && shape[1] == width) return;
+        string field = shape.Length == 2 && shape[0] != rows ? $"{rowsField} {rows}" : $"{widthField} {width}";
         throw new ConfigException($"{config.SourceName}: {field} does not fit tensor '{entry.Info.Name}' of shape {entry.Info.ShapeString} in {entry.File.Path} " +
-            $"(expected [{rowsField}, hidden_size] = {TensorInfo.FormatShape([rows, config.HiddenSize])})");
+            $"(expected [{rowsField}, {widthField}] = {TensorInfo.FormatShape([rows, width])})");
     }
 
-    /// <summary>"embeddings.…", "encoder.…" or "pooler.…", with or without "bert.".</summary>
-    private static bool IsBertModelTensor(string name)
+    /// <summary>"embeddings…", "encoder.…" (DistilBERT "transformer.…") or "pooler.…", with or without the family's prefix ("bert.", …).</summary>
+    private static bool IsBertModelTensor(string name, string prefix, string layerPrefix)
     {
         ReadOnlySpan<char> s = name;
-        if (s.StartsWith(BertParameterNames.BertPrefix, StringComparison.Ordinal)) s = s[BertParameterNames.BertPrefix.Length..];
-        return s.StartsWith("embeddings.", StringComparison.Ordinal) || s.StartsWith("encoder.", StringComparison.Ordinal) ||
-               s.StartsWith("pooler.", StringComparison.Ordinal);
+        if (s.StartsWith(prefix, StringComparison.Ordinal)) s = s[prefix.Length..];
+        return s.StartsWith("embeddings", StringComparison.Ordinal) || s.StartsWith("encoder.", StringComparison.Ordinal) ||
+               s.StartsWith(layerPrefix, StringComparison.Ordinal) || s.StartsWith("pooler.", StringComparison.Ordinal);
     }
 
-    /// <summary>i for "encoder.layer.{i}.…" or "bert.encoder.layer.{i}.…"; -1 otherwise (or when i is not a small integer).</summary>
-    private static int LayerIndex(string name)
+    /// <summary>i for "{layerPrefix}{i}.…" or "{prefix}{layerPrefix}{i}.…"; -1 otherwise (or when i is not a small integer).</summary>
+    private static int LayerIndex(string name, string prefix, string layer)
     {
-        const string layer = "encoder.layer.";
         ReadOnlySpan<char> s = name;
-        if (s.StartsWith(BertParameterNames.BertPrefix, StringComparison.Ordinal)) s = s[BertParameterNames.BertPrefix.Length..];
+        if (s.StartsWith(prefix, StringComparison.Ordinal)) s = s[prefix.Length..];
         if (!s.StartsWith(layer, StringComparison.Ordinal)) return -1;
         s = s[layer.Length..];
         int dot = s.IndexOf('.');
@@ -189,21 +194,24 @@ public sealed class Checkpoint : IDisposable
     /// </summary>
     public string? Resolve(string hfName)
     {
-        foreach (string candidate in Candidates(hfName))
+        foreach (string candidate in Candidates(hfName, Config.Encoder.Prefix))
             if (_tensors.ContainsKey(candidate)) return candidate;
         return null;
     }
 
     public bool Contains(string hfName) => Resolve(hfName) is not null;
 
-    /// <summary>Names <see cref="Resolve"/> looks for, in order.</summary>
-    public static IReadOnlyList<string> Candidates(string hfName)
+    /// <summary>Names <see cref="Resolve"/> looks for in a BERT checkpoint, in order.</summary>
+    public static IReadOnlyList<string> Candidates(string hfName) => Candidates(hfName, BertParameterNames.BertPrefix);
+
+    /// <summary>Same with the task-model prefix of the checkpoint's family ("bert.", "roberta.", "distilbert.", …).</summary>
+    public static IReadOnlyList<string> Candidates(string hfName, string prefix)
     {
         var list = new List<string>(6) { hfName };
-        if (hfName.StartsWith(BertParameterNames.BertPrefix, StringComparison.Ordinal))
-            list.Add(hfName[BertParameterNames.BertPrefix.Length..]);
+        if (hfName.StartsWith(prefix, StringComparison.Ordinal))
+            list.Add(hfName[prefix.Length..]);
         else
-            list.Add(BertParameterNames.BertPrefix + hfName);
+            list.Add(prefix + hfName);
         int n = list.Count;
         for (int i = 0; i < n; i++)
         {
@@ -232,18 +240,18 @@ public sealed class Checkpoint : IDisposable
         string? stored = Resolve(hfName);
         if (stored is not null) return _tensors[stored];
         throw new CheckpointException(
-            $"{Directory}: required tensor '{hfName}' missing (tried {string.Join(", ", Candidates(hfName))}); " +
+            $"{Directory}: required tensor '{hfName}' missing (tried {string.Join(", ", Candidates(hfName, Config.Encoder.Prefix))}); " +
             $"{_tensors.Count} tensors stored, e.g. {SomeStoredNames(hfName)}");
     }
 
     /// <summary>A few stored names, preferring those that share the longest prefix with the missing one.</summary>
     private string SomeStoredNames(string hfName)
     {
-        string key = hfName.StartsWith(BertParameterNames.BertPrefix, StringComparison.Ordinal) ? hfName[BertParameterNames.BertPrefix.Length..] : hfName;
+        string key = hfName.StartsWith(Config.Encoder.Prefix, StringComparison.Ordinal) ? hfName[Config.Encoder.Prefix.Length..] : hfName;
         var scored = new List<(int Score, string Name)>(_tensors.Count);
         foreach (string name in TensorNames)
         {
-            string n = name.StartsWith(BertParameterNames.BertPrefix, StringComparison.Ordinal) ? name[BertParameterNames.BertPrefix.Length..] : name;
+            string n = name.StartsWith(Config.Encoder.Prefix, StringComparison.Ordinal) ? name[Config.Encoder.Prefix.Length..] : name;
             int common = 0;
             while (common < n.Length && common < key.Length && n[common] == key[common]) common++;
             scored.Add((common, name));

@@ -29,7 +29,7 @@ public static unsafe class AttentionHead
     /// <summary>Columns per sub-panel of a B operand: queries 0..15 of a block, then 16..31.</summary>
     private const int Half = PackedWeight.SubPanelWidth;
 
-    /// <summary>Floats of scratch <see cref="Compute"/> needs for a head of <paramref name="len"/> tokens and width <paramref name="d"/>.</summary>
+    /// <summary>Floats of scratch Compute needs for a head of <paramref name="len"/> tokens and width <paramref name="d"/>.</summary>
     public static int ScratchFloats(int len, int d) => 2 * len * d + 2 * d * Block + 2 * len * Block + Block;
 
     /// <param name="probabilities">empty, or [len, ldp] to receive p (row i = query i; columns ≥ len untouched)</param>
@@ -38,9 +38,20 @@ public static unsafe class AttentionHead
     /// <param name="path">micro-kernel to use (tests force each; <see cref="GemmPath.Auto"/> = the best this CPU has)</param>
     public static void Compute(int len, int d, ReadOnlySpan<float> q, int ldq, ReadOnlySpan<float> k, int ldk,
         ReadOnlySpan<float> v, int ldv, float scale, ReadOnlySpan<int> keyMask, Span<float> context, int ldc,
-        Span<float> probabilities, int ldp, Span<float> scratch, GemmPath path = GemmPath.Auto)
+        Span<float> probabilities, int ldp, Span<float> scratch, GemmPath path = GemmPath.Auto) =>
+        Compute(len, d, q, ldq, k, ldk, v, ldv, scale, keyMask, context, ldc, probabilities, ldp, scratch, default, path);
+
+    /// <summary>
+    /// Same, with a relative position bias added to the scaled scores: p[i, ·] = softmax_j(scale · q_i·k_j + bias[i − j]),
+    /// where bias[i − j] = <paramref name="relativeBias"/>[len − 1 + i − j] (so it holds 2·len − 1 values, distance
+    /// −(len − 1) first). Empty = no bias, and then nothing is added (the plain path does no extra work).
+    /// </summary>
+    public static void Compute(int len, int d, ReadOnlySpan<float> q, int ldq, ReadOnlySpan<float> k, int ldk,
+        ReadOnlySpan<float> v, int ldv, float scale, ReadOnlySpan<int> keyMask, Span<float> context, int ldc,
+        Span<float> probabilities, int ldp, Span<float> scratch, ReadOnlySpan<float> relativeBias, GemmPath path = GemmPath.Auto)
     {
         Check(len, d, q.Length, ldq, k.Length, ldk, v.Length, ldv, keyMask.Length, context.Length, ldc, probabilities.Length, ldp);
+        CheckBias(len, relativeBias.Length);
         if (scratch.Length < ScratchFloats(len, d))
             throw new ArgumentException($"scratch has {scratch.Length} floats, needs {ScratchFloats(len, d)}", nameof(scratch));
         if (path == GemmPath.Auto) path = Gemm.BestPath;
@@ -61,7 +72,8 @@ public static unsafe class AttentionHead
 
         bool wide = path == GemmPath.Vector512 && d % 16 == 0;    // 16×16 zmm transposes for the packing
         float* transposed = stackalloc float[16 * 16];
-        fixed (float* pq = q, pk = k, pv = v, pc = context, pp = probabilities, ps = scratch)
+        bool biased = !relativeBias.IsEmpty;
+        fixed (float* pq = q, pk = k, pv = v, pc = context, pp = probabilities, ps = scratch, pb = relativeBias)
         fixed (int* pm = keyMask)
         {
             int tileRows = TileRows(path);
@@ -98,8 +110,14 @@ public static unsafe class AttentionHead
                 for (j0 = 0; j0 < len; j0 += tileRows)
                     RunTile(path, Math.Min(tileRows, len - j0), kPacked + (nint)j0 * d, qPanel, qHalf, d, scores + (nint)j0 * Block);
 
-                if (path == GemmPath.Vector512) SoftmaxColumns512(scores, e, eHalf, len, scale, anyMasked ? pm : null, inverseSum);
-                else SoftmaxColumns(scores, e, eHalf, len, scale, anyMasked ? pm : null, inverseSum);
+                float softmaxScale = scale;
+                if (biased)
+                {
+                    AddRelativeBias(scores, len, i0, cols, scale, pb);
+                    softmaxScale = 1f;
+                }
+                if (path == GemmPath.Vector512) SoftmaxColumns512(scores, e, eHalf, len, softmaxScale, anyMasked ? pm : null, inverseSum);
+                else SoftmaxColumns(scores, e, eHalf, len, softmaxScale, anyMasked ? pm : null, inverseSum);
 
                 for (int r0 = 0; r0 < d; r0 += tileRows)
                     RunTile(path, Math.Min(tileRows, d - r0), vPacked + (nint)r0 * len, e, eHalf, len, ctxT + (nint)r0 * Block);
@@ -127,6 +145,25 @@ public static unsafe class AttentionHead
                     }
             }
         }
+    }
+
+    /// <summary>
+    /// sᵀ[j, c] = scale · sᵀ[j, c] + bias[len − 1 + (i0 + c) − j] for the block's queries c &lt; cols: along a row of sᵀ
+    /// (one key, 32 queries) the distance grows by one per query, so each row adds a contiguous slice of the bias.
+    /// </summary>
+    private static void AddRelativeBias(float* scores, int len, int i0, int cols, float scale, float* bias)
+    {
+        for (int j = 0; j < len; j++)
+        {
+            var row = new Span<float>(scores + j * Block, cols);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(row, scale, new ReadOnlySpan<float>(bias + (len - 1 + i0 - j), cols), row);
+        }
+    }
+
+    private static void CheckBias(int len, int biasLength)
+    {
+        if (biasLength != 0 && len > 0 && biasLength < 2 * len - 1)
+            throw new ArgumentException($"relativeBias has {biasLength} values, needs 2·len − 1 = {2 * len - 1} (or none)", "relativeBias");
     }
 
     /// <summary>m[r, c] *= scale[c] for m: [rows, 32].</summary>
@@ -266,9 +303,16 @@ public static unsafe class AttentionHead
     /// <summary>Reference: scores, mask, softmax and products in double, one query at a time.</summary>
     public static void Reference(int len, int d, ReadOnlySpan<float> q, int ldq, ReadOnlySpan<float> k, int ldk,
         ReadOnlySpan<float> v, int ldv, float scale, ReadOnlySpan<int> keyMask, Span<float> context, int ldc,
-        Span<float> probabilities, int ldp)
+        Span<float> probabilities, int ldp) =>
+        Reference(len, d, q, ldq, k, ldk, v, ldv, scale, keyMask, context, ldc, probabilities, ldp, default);
+
+    /// <summary>Reference with a relative position bias: score(i, j) = scale · q_i·k_j + relativeBias[len − 1 + i − j].</summary>
+    public static void Reference(int len, int d, ReadOnlySpan<float> q, int ldq, ReadOnlySpan<float> k, int ldk,
+        ReadOnlySpan<float> v, int ldv, float scale, ReadOnlySpan<int> keyMask, Span<float> context, int ldc,
+        Span<float> probabilities, int ldp, ReadOnlySpan<float> relativeBias)
     {
         Check(len, d, q.Length, ldq, k.Length, ldk, v.Length, ldv, keyMask.Length, context.Length, ldc, probabilities.Length, ldp);
+        CheckBias(len, relativeBias.Length);
         var p = new double[len];
         for (int i = 0; i < len; i++)
         {
@@ -278,7 +322,7 @@ public static unsafe class AttentionHead
                 if (!keyMask.IsEmpty && keyMask[j] == 0) { p[j] = double.NegativeInfinity; continue; }
                 double s = 0;
                 for (int t = 0; t < d; t++) s += (double)q[i * ldq + t] * k[j * ldk + t];
-                p[j] = s * scale;
+                p[j] = s * scale + (relativeBias.IsEmpty ? 0 : relativeBias[len - 1 + i - j]);
                 max = Math.Max(max, p[j]);
             }
             double sum = 0;

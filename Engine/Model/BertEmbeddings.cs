@@ -1,54 +1,95 @@
 using BertSharp.Weights;
-using N = BertSharp.Weights.BertParameterNames;
 
 namespace BertSharp.Engine.Model;
 
 /// <summary>
-/// embeddings = LayerNorm(word_embeddings[input_id] + position_embeddings[position] + token_type_embeddings[type]).
-/// Positions are 0..T-1 within each row (HF "absolute" position_embedding_type).
+/// embeddings = LayerNorm(word_embeddings[input_id] + token_type_embeddings[type] + position_embeddings[position]),
+/// then, for ELECTRA with embedding_size ≠ hidden_size, embeddings_project: [embedding_size] → [hidden_size].
+/// What varies by family (<see cref="EncoderArchitecture"/>): positions are 0..T−1 within each row (BERT, DistilBERT,
+/// ELECTRA) or counted from padding_idx + 1 over the row's non-pad ids (RoBERTa, XLM-R, CamemBERT, MPNet: see
+/// <see cref="PositionIds"/>); DistilBERT and MPNet have no token types (token_type_ids are ignored).
 /// </summary>
 public sealed class BertEmbeddings
 {
-    private readonly int _hidden, _vocab, _positions, _types;
-    /// <summary>[vocab, hidden]</summary>
+    private readonly int _hidden, _width, _vocab, _positions, _types, _paddingIdx;
+    /// <summary>[vocab, embedding_size] (embedding_size = hidden_size except for ELECTRA)</summary>
     public float[] WordEmbeddings { get; }
-    /// <summary>[max_position_embeddings, hidden]</summary>
+    /// <summary>[max_position_embeddings, embedding_size]</summary>
     public float[] PositionEmbeddings { get; }
-    /// <summary>[type_vocab_size, hidden]</summary>
-    public float[] TokenTypeEmbeddings { get; }
+    /// <summary>[type_vocab_size, embedding_size]; null for DistilBERT and MPNet.</summary>
+    public float[]? TokenTypeEmbeddings { get; }
+    /// <summary>LayerNorm over embedding_size.</summary>
     public LayerNormParameters LayerNorm { get; }
+    /// <summary>ELECTRA's embeddings_project [hidden, embedding_size] when embedding_size ≠ hidden_size; else null.</summary>
+    public Linear? Projection { get; }
+    /// <summary>Width of the tables and of the LayerNorm (embedding_size).</summary>
+    public int Width => _width;
 
     internal BertEmbeddings(Checkpoint checkpoint, BertConfig config)
     {
-        _hidden = config.HiddenSize; _vocab = config.VocabSize; _positions = config.MaxPositionEmbeddings; _types = config.TypeVocabSize;
-        WordEmbeddings = checkpoint.ReadFloat32(N.WordEmbeddings, _vocab, _hidden);
-        PositionEmbeddings = checkpoint.ReadFloat32(N.PositionEmbeddings, _positions, _hidden);
-        TokenTypeEmbeddings = checkpoint.ReadFloat32(N.TokenTypeEmbeddings, _types, _hidden);
-        LayerNorm = LinearLoader.LoadLayerNorm(checkpoint, N.EmbeddingsLayerNormWeight, N.EmbeddingsLayerNormBias, _hidden, config.LayerNormEps);
+        EncoderParameterNames n = EncoderParameterNames.For(config.Encoder);
+        _hidden = config.HiddenSize; _width = config.EmbeddingSize; _vocab = config.VocabSize; _positions = config.MaxPositionEmbeddings;
+        _types = config.TypeVocabSize; _paddingIdx = config.PositionPaddingIdx;
+        WordEmbeddings = checkpoint.ReadFloat32(n.WordEmbeddings, _vocab, _width);
+        PositionEmbeddings = checkpoint.ReadFloat32(n.PositionEmbeddings, _positions, _width);
+        TokenTypeEmbeddings = n.TokenTypeEmbeddings is null ? null : checkpoint.ReadFloat32(n.TokenTypeEmbeddings, _types, _width);
+        LayerNorm = LinearLoader.LoadLayerNorm(checkpoint, n.EmbeddingsLayerNormWeight, n.EmbeddingsLayerNormBias, _width, config.LayerNormEps);
+        if (EncoderParameterNames.ProjectsEmbeddings(config))
+            Projection = LinearLoader.Load(checkpoint, n.EmbeddingsProjectWeight!, n.EmbeddingsProjectBias!, _hidden, _width);
     }
 
-    /// <summary>output: [TotalTokens, hidden], packed rows of the batch.</summary>
-    internal void Forward(BertBatch batch, PackedSequences packed, Span<float> output)
+    /// <summary>
+    /// The position each token of one row looks up. ids, positions: [len]. From 0: t. After padding (padding_idx p):
+    /// p + (non-pad ids among ids[0..t]) for a non-pad id, p for a pad id — transformers'
+    /// create_position_ids_from_input_ids, which reads input_ids, not the attention mask.
+    /// </summary>
+    public void PositionIds(ReadOnlySpan<int> ids, Span<int> positions)
     {
-        int h = _hidden;
+        if (_paddingIdx < 0)
+        {
+            for (int t = 0; t < ids.Length; t++) positions[t] = t;
+            return;
+        }
+        int p = _paddingIdx, seen = 0;
+        for (int t = 0; t < ids.Length; t++)
+            positions[t] = ids[t] == p ? p : p + ++seen;
+    }
+
+    /// <summary>
+    /// Packed rows of the batch → the workspace's Hidden: [TotalTokens, hidden]. With a projection the LayerNorm output
+    /// [TotalTokens, embedding_size] goes through the workspace's Embedded buffer first.
+    /// </summary>
+    internal void Forward(BertBatch batch, Workspace ws, int maxThreads)
+    {
+        PackedSequences packed = ws.Packed;
+        int w = _width, n = packed.TotalTokens;
+        Span<float> output = Projection is null ? ws.Hidden.AsSpan(0, n * w) : ws.Embedded.AsSpan(0, n * w);
         for (int b = 0; b < batch.BatchSize; b++)
         {
-            for (int t = 0; t < packed.Lengths[b]; t++)
+            int row = b * batch.SequenceLength, len = packed.Lengths[b];
+            int seen = 0;   // non-pad ids so far (positions after padding)
+            for (int t = 0; t < len; t++)
             {
-                int i = b * batch.SequenceLength + t;
-                int id = batch.InputIds[i], type = batch.TokenTypeIds[i];
+                int id = batch.InputIds[row + t];
                 if ((uint)id >= (uint)_vocab) throw new BertInputException($"input_ids[{b},{t}] = {id} is outside the vocabulary [0, {_vocab})");
-                if ((uint)type >= (uint)_types) throw new BertInputException($"token_type_ids[{b},{t}] = {type} is outside [0, {_types}) (type_vocab_size)");
-                if (t >= _positions) throw new BertInputException($"row {b} has {packed.Lengths[b]} tokens; the model has {_positions} positions (max_position_embeddings)");
-                Span<float> row = output.Slice((packed.Offsets[b] + t) * h, h);
-                ReadOnlySpan<float> word = WordEmbeddings.AsSpan(id * h, h);
-                ReadOnlySpan<float> pos = PositionEmbeddings.AsSpan(t * h, h);
-                ReadOnlySpan<float> typ = TokenTypeEmbeddings.AsSpan(type * h, h);
-                // Same summation order as HF: (word + token_type) + position.
-                System.Numerics.Tensors.TensorPrimitives.Add(word, typ, row);
-                System.Numerics.Tensors.TensorPrimitives.Add(row, pos, row);
+                int position = _paddingIdx < 0 ? t : id == _paddingIdx ? _paddingIdx : _paddingIdx + ++seen;
+                if (position >= _positions)
+                    throw new BertInputException($"row {b} needs position {position} but the model has {_positions} positions (max_position_embeddings)");
+                Span<float> x = output.Slice((packed.Offsets[b] + t) * w, w);
+                ReadOnlySpan<float> word = WordEmbeddings.AsSpan(id * w, w);
+                ReadOnlySpan<float> pos = PositionEmbeddings.AsSpan(position * w, w);
+                if (TokenTypeEmbeddings is not null)
+                {
+                    int type = batch.TokenTypeIds[row + t];
+                    if ((uint)type >= (uint)_types) throw new BertInputException($"token_type_ids[{b},{t}] = {type} is outside [0, {_types}) (type_vocab_size)");
+                    // Same summation order as HF: (word + token_type) + position.
+                    System.Numerics.Tensors.TensorPrimitives.Add(word, TokenTypeEmbeddings.AsSpan(type * w, w), x);
+                    System.Numerics.Tensors.TensorPrimitives.Add(x, pos, x);
+                }
+                else System.Numerics.Tensors.TensorPrimitives.Add(word, pos, x);
             }
         }
-        LayerNorm.Apply(output[..(packed.TotalTokens * h)], packed.TotalTokens);
+        LayerNorm.Apply(output, n);
+        Projection?.Forward(output, n, ws.Hidden, maxThreads);
     }
 }

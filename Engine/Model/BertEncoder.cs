@@ -2,17 +2,23 @@ using BertSharp.Weights;
 
 namespace BertSharp.Engine.Model;
 
-/// <summary>HF BertEncoder: num_hidden_layers <see cref="BertLayer"/>s applied in order.</summary>
+/// <summary>
+/// HF BertEncoder: num_hidden_layers <see cref="BertLayer"/>s applied in order (DistilBERT's Transformer, MPNetEncoder,
+/// whose relative position bias, one table for all layers, lives here and is handed to every layer's attention).
+/// </summary>
 public sealed class BertEncoder
 {
     public IReadOnlyList<BertLayer> Layers { get; }
+    /// <summary>MPNet's relative_attention_bias; null for every other family.</summary>
+    public RelativePositionBias? RelativeBias { get; }
     private readonly int _hidden, _heads;
 
     internal BertEncoder(Checkpoint checkpoint, BertConfig config)
     {
         _hidden = config.HiddenSize; _heads = config.NumAttentionHeads;
         var layers = new BertLayer[config.NumHiddenLayers];
-        for (int i = 0; i < layers.Length; i++) layers[i] = new BertLayer(checkpoint, config, i);
+        if (config.Encoder.HasRelativeAttentionBias) RelativeBias = new RelativePositionBias(checkpoint, config);
+        for (int i = 0; i < layers.Length; i++) layers[i] = new BertLayer(checkpoint, config, i, RelativeBias);
         Layers = layers;
     }
 

@@ -7,6 +7,8 @@ namespace BertSharp.Engine.Model;
 ///   a  = LayerNorm₁(x + AttentionOutput(SelfAttention(x)))
 ///   y  = LayerNorm₂(a + Output(act(Intermediate(a))))
 /// x, a, y: [TotalTokens, hidden]; the intermediate activation is [TotalTokens, intermediate_size].
+/// Every family has this layer under other names (DistilBERT's TransformerBlock: q_lin…out_lin, sa_layer_norm, ffn.lin1/lin2,
+/// output_layer_norm; MPNet's MPNetLayer: attn.q…o, attention.LayerNorm, …), see <see cref="BertLayerParameterNames"/>.
 /// </summary>
 public sealed class BertLayer
 {
@@ -23,12 +25,12 @@ public sealed class BertLayer
     public LayerNormParameters OutputLayerNorm { get; }
     public HiddenActivation Activation { get; }
 
-    internal BertLayer(Checkpoint checkpoint, BertConfig config, int index)
+    internal BertLayer(Checkpoint checkpoint, BertConfig config, int index, RelativePositionBias? relativeBias)
     {
-        BertLayerParameterNames n = BertParameterNames.Layer(index);
+        BertLayerParameterNames n = EncoderParameterNames.For(config.Encoder).Layer(index);
         int h = config.HiddenSize, inter = config.IntermediateSize;
         float eps = config.LayerNormEps;
-        SelfAttention = new BertSelfAttention(checkpoint, config, n);
+        SelfAttention = new BertSelfAttention(checkpoint, config, n, relativeBias);
         AttentionOutput = LinearLoader.Load(checkpoint, n.AttentionOutputDenseWeight, n.AttentionOutputDenseBias, h, h);
         AttentionLayerNorm = LinearLoader.LoadLayerNorm(checkpoint, n.AttentionOutputLayerNormWeight, n.AttentionOutputLayerNormBias, h, eps);
         Intermediate = LinearLoader.Load(checkpoint, n.IntermediateDenseWeight, n.IntermediateDenseBias, inter, h);

@@ -3,7 +3,10 @@ using BertSharp.Weights;
 
 namespace BertSharp.Engine.Model;
 
-/// <summary>HF BertPooler: pooler_output = tanh(dense(hidden state of the first token, [CLS])). dense: [hidden, hidden].</summary>
+/// <summary>
+/// HF BertPooler: pooler_output = tanh(dense(hidden state of the first token, [CLS] or &lt;s&gt;)). dense: [hidden, hidden].
+/// RobertaPooler, XLMRobertaPooler and MPNetPooler are the same module under the same names.
+/// </summary>
 public sealed class BertPooler
 {
     public Linear Dense { get; }

@@ -8,7 +8,7 @@ namespace BertSharp.Engine.Model;
 /// The query, key and value projections run as one GEMM: their weights are stacked into [3·hidden, hidden], so
 /// qkv: [TotalTokens, 3·hidden] holds q in columns [0, hidden), k in [hidden, 2·hidden), v in [2·hidden, 3·hidden).
 /// Per row of the batch and head h, with q/k/v the head's [len, d] column slices (d = hidden / heads):
-///   probs = softmax(q·kᵀ / √d  with masked keys at −∞),   context = probs · v.
+///   probs = softmax(q·kᵀ / √d (+ MPNet's relative position bias) with masked keys at −∞),   context = probs · v.
 /// Heads write their contexts side by side into context: [TotalTokens, hidden].
 /// The [len, len] score matrix lives only in a per-thread scratch buffer unless probabilities are requested.
 /// </summary>
@@ -18,9 +18,12 @@ public sealed class BertSelfAttention
     public Linear QueryKeyValue { get; }
     public int NumHeads { get; }
     public int HeadDim { get; }
+    /// <summary>MPNet's bias, shared by every layer; null for every other family (then nothing is added).</summary>
+    public RelativePositionBias? RelativeBias { get; }
 
-    internal BertSelfAttention(Checkpoint checkpoint, BertConfig config, BertLayerParameterNames names)
+    internal BertSelfAttention(Checkpoint checkpoint, BertConfig config, BertLayerParameterNames names, RelativePositionBias? relativeBias)
     {
+        RelativeBias = relativeBias;
         int h = config.HiddenSize;
         NumHeads = config.NumAttentionHeads; HeadDim = config.HeadDim;
         var weight = new float[3 * h * h];
@@ -67,7 +70,11 @@ public sealed class BertSelfAttention
         int t = batch.SequenceLength;
         Span<float> probs = probabilities is null ? default : probabilities.AsSpan((b * NumHeads + head) * t * t, t * t);
         // HF scales after the product: (q·kᵀ) · 1/√d.
-        AttentionHead.Compute(len, d, q, stride, k, stride, v, stride, 1f / MathF.Sqrt(d), mask,
-            ws.Context.AsSpan(row0 * hidden + head * d), hidden, probs, t, scratch);
+        Span<float> context = ws.Context.AsSpan(row0 * hidden + head * d);
+        if (RelativeBias is null)
+            AttentionHead.Compute(len, d, q, stride, k, stride, v, stride, 1f / MathF.Sqrt(d), mask, context, hidden, probs, t, scratch);
+        else
+            AttentionHead.Compute(len, d, q, stride, k, stride, v, stride, 1f / MathF.Sqrt(d), mask, context, hidden, probs, t, scratch,
+                RelativeBias.ForHead(head, len));
     }
 }

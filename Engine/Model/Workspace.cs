@@ -5,7 +5,8 @@ namespace BertSharp.Engine.Model;
 /// <summary>
 /// The scratch of one forward pass: the packed layout of the batch and (N = TotalTokens) Hidden: [N, hidden], the
 /// hidden state carried from layer to layer; Qkv: [N, 3·hidden]; Context: [N, hidden], the heads' outputs side by side;
-/// AttentionOutput: [N, hidden], LayerNorm(x + attention); Intermediate: [N, intermediate]; one attention scratch per
+/// AttentionOutput: [N, hidden], LayerNorm(x + attention); Intermediate: [N, intermediate]; Embedded: [N, embedding_size],
+/// the embeddings before ELECTRA's projection (empty for every other model); one attention scratch per
 /// kernel thread slot. Each thread keeps one workspace and reuses it while it is big enough,
 /// so a steady stream of same-sized calls allocates nothing.
 /// </summary>
@@ -19,13 +20,15 @@ internal sealed class Workspace : IDisposable
     public float[] Context { get; private set; } = [];
     public float[] AttentionOutput { get; private set; } = [];
     public float[] Intermediate { get; private set; } = [];
+    public float[] Embedded { get; private set; } = [];
     private float[] _attentionScratch = [];
     private int _scratchPerThread;
 
     private Workspace() { }
 
     /// <summary>This thread's workspace, grown to fit the batch; give it back with Dispose.</summary>
-    public static Workspace Rent(BertBatch batch, int hidden, int intermediate, int headDim)
+    /// <param name="embeddingWidth">embedding_size when the embeddings are projected to hidden (ELECTRA), else 0</param>
+    public static Workspace Rent(BertBatch batch, int hidden, int intermediate, int headDim, int embeddingWidth = 0)
     {
         Workspace ws = t_cached ?? new Workspace();
         t_cached = null;                       // a nested call on this thread gets its own
@@ -38,6 +41,7 @@ internal sealed class Workspace : IDisposable
         if (ws.Qkv.Length < 3 * th) ws.Qkv = new float[3 * th];
         int inter = Math.Max(1, tokens * intermediate);
         if (ws.Intermediate.Length < inter) ws.Intermediate = new float[inter];
+        if (ws.Embedded.Length < tokens * embeddingWidth) ws.Embedded = new float[tokens * embeddingWidth];
         // Per thread: the packed operands and one query block of one (row, head).
         ws._scratchPerThread = Math.Max(1, AttentionHead.ScratchFloats(maxLength, headDim));
         int scratch = ws._scratchPerThread * KernelParallel.ProcessorCount;
@@ -50,7 +54,7 @@ internal sealed class Workspace : IDisposable
 
     public void Dispose()
     {
-        long floats = (long)Hidden.Length + Qkv.Length + Context.Length + AttentionOutput.Length + Intermediate.Length + _attentionScratch.Length;
+        long floats = (long)Hidden.Length + Qkv.Length + Context.Length + AttentionOutput.Length + Intermediate.Length + Embedded.Length + _attentionScratch.Length;
         if (floats * sizeof(float) <= BertModel.WorkspaceCacheLimitBytes) t_cached = this;
     }
 }

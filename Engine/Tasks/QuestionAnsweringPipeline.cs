@@ -29,7 +29,7 @@ public sealed class QuestionAnsweringPipeline(BertForQuestionAnswering model)
     {
         BertTokenizer tokenizer = Model.Bert.RequireTokenizer();
         int maxSeqLen = MaxSequenceLength ?? Math.Min(384, tokenizer.ModelMaxLength ?? 384);
-        maxSeqLen = Math.Min(maxSeqLen, Model.Config.MaxPositionEmbeddings);
+        maxSeqLen = Math.Min(maxSeqLen, Model.Config.MaxTokens);
         int docStride = DocStride ?? Math.Min(maxSeqLen / 2, 128);
         var noSpecials = new EncodeOptions { AddSpecialTokens = false };
         Encoding q = tokenizer.Encode(question, null, noSpecials);

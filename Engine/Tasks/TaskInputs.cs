@@ -14,8 +14,8 @@ internal static class TaskInputs
         for (int i = 0; i < texts.Count; i++)
         {
             Encoding e = tokenizer.Encode(texts[i] ?? throw new BertInputException($"text {i} is null"), pairs?[i]);
-            if (e.Ids.Length > model.Config.MaxPositionEmbeddings)
-                throw new BertInputException($"text {i} has {e.Ids.Length} tokens but the model accepts at most {model.Config.MaxPositionEmbeddings} (max_position_embeddings)");
+            if (e.Ids.Length > model.Config.MaxTokens)
+                throw new BertInputException($"text {i} has {e.Ids.Length} tokens but the model accepts at most {model.Config.MaxTokens} (max_position_embeddings)");
             encodings[i] = e;
         }
         return (BertBatch.FromEncodings(encodings, tokenizer.PadTokenId), encodings);

@@ -170,6 +170,14 @@ public sealed class ServerTaskRouteTests
             Does.Contain("input 0 has 102 tokens"));
         var cut = await s.PostJsonAsync("/predict", JsonSerializer.Serialize(new { inputs = longText, truncate = true, truncation_direction = "left" }));
         Assert.That(cut.Status, Is.EqualTo(200), cut.Body.ToString());
+        var pairLeft = await s.PostJsonAsync("/predict", JsonSerializer.Serialize(new { inputs = new[] { longText, Docs[1] }, truncate = true, truncation_direction = "Left", raw_scores = true }));
+        var leftCut = head.Bert.Tokenizer!.Encode(longText, Docs[1], new BertSharp.Tokenization.EncodeOptions
+        {
+            MaxLength = 64, Truncation = BertSharp.Tokenization.TruncationStrategy.LongestFirst, TruncationSide = BertSharp.Tokenization.TruncationSide.Left,
+        });
+        float[] leftLogits = head.Run(BertBatch.FromEncodings([leftCut])).Logits;
+        foreach (JsonElement p in pairLeft.Body.EnumerateArray())
+            Assert.That(p.GetProperty("score").GetSingle(), Is.EqualTo(leftLogits[head.Labels.ToList().IndexOf(p.GetProperty("label").GetString()!)]).Within(1e-6f), "a pair cut longest-first from the left");
         RunningServer.AssertError(await s.PostJsonAsync("/predict", """{"inputs": ["a", "b", "c"]}"""), 400, "validation");
         RunningServer.AssertError(await s.PostJsonAsync("/predict", """{"inputs": [["a", "b", "c"]]}"""), 400, "validation");
         RunningServer.AssertError(await s.PostJsonAsync("/predict", """{"inputs": []}"""), 400, "empty");

@@ -41,7 +41,7 @@ public class WeightsConfigTests
     [TestCase("{\"hidden_size\":768.5}", "\"hidden_size\" must be an integer")]
     [TestCase("{\"layer_norm_eps\":0}", "layer_norm_eps")]
     [TestCase("{\"layer_norm_eps\":\"1e-12\"}", "\"layer_norm_eps\" must be a number")]
-    [TestCase("{\"model_type\":\"roberta\"}", "model_type \"roberta\"")]
+    [TestCase("{\"model_type\":\"deberta-v2\"}", "model_type \"deberta-v2\" is not supported (expected one of bert, roberta, xlm-roberta, camembert, distilbert, electra, mpnet)")]
     [TestCase("{\"pad_token_id\":40000}", "pad_token_id 40000")]
     [TestCase("{\"id2label\":{\"x\":\"a\"}}", "id2label key \"x\"")]
     [TestCase("{\"id2label\":{\"0\":\"a\",\"2\":\"b\"}}", "id2label must have keys 0..1")]

@@ -29,12 +29,11 @@ public static class AttentionCommand
         if (head < 0 || head >= heads) throw new CliUsageException($"--head {head} is out of range: the model has {heads} heads per layer (0..{heads - 1})");
 
         ModelOutput o = model.Run([text], null, new RunOptions { OutputAttentions = true, OutputHiddenStates = query is not null, MaxThreads = a.GetInt("--threads") ?? 0 });
-        int t = o.SequenceLength, len = o.Batch.ActiveLength(0);
+        var maps = AttentionMaps.FromOutput(o);
+        int len = maps.Length;
         if (query is < 0 || query >= len) throw new CliUsageException($"--query {query} is out of range: the text has {len} tokens (0..{len - 1})");
-        string[] tokens = o.Batch.Encodings![0].Tokens[..len];
-        float[] probs = new float[len * len];
-        ReadOnlySpan<float> all = o.Attentions![layer].AsSpan(head * t * t, t * t);
-        for (int i = 0; i < len; i++) all.Slice(i * t, len).CopyTo(probs.AsSpan(i * len, len));
+        string[] tokens = maps.Tokens;
+        float[] probs = maps.Matrix(layer, head);
 
         string title = $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDir)))} · layer {layer} · head {head} · \"{text}\"";
         File.WriteAllText(outputPath, AttentionHeatmap.Render(title, tokens, probs));

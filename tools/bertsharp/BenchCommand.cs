@@ -18,8 +18,8 @@ public static class BenchCommand
         int batch = a.GetInt("--batch") ?? 1, seq = a.GetInt("--seq") ?? 128, threads = a.GetInt("--threads") ?? 0, runs = a.GetInt("--runs") ?? 20;
         if (batch < 1 || seq < 2 || runs < 1) throw new CliUsageException("--batch ≥ 1, --seq ≥ 2 and --runs ≥ 1 are required");
         BertModel model = a.Get("--synthetic") is string preset ? LoadSynthetic(preset) : BertModel.Load(ModelOptions.ModelFolder(a, stderr));
-        if (seq > model.Config.MaxPositionEmbeddings)
-            throw new CliUsageException($"--seq {seq} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
+        if (seq > model.Config.MaxTokens)
+            throw new CliUsageException($"--seq {seq} exceeds the model's max_position_embeddings {model.Config.MaxTokens}");
 
         var rng = new Random(42);
         var ids = new int[batch * seq];

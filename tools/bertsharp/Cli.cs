@@ -6,7 +6,7 @@ public static class Cli
     private const string Usage =
         "usage: bertsharp <command> [options]\n" +
         "commands:\n" +
-        "  tokenize   --model DIR [--max-length N] [--truncation S] [--padding longest|max_length]  (JSON Lines on stdin)\n" +
+        "  tokenize   --model DIR [--max-length N] [--truncation S] [--padding longest|max_length] [--truncation-side left|right] [--padding-side left|right]  (JSON Lines on stdin)\n" +
         "  embed      --model DIR [--pooling cls|mean|max|mean_sqrt_len|pooler|weightedmean|lasttoken] [--normalize|--no-normalize]\n" +
         "             [--prompt-name NAME|--prompt TEXT] [--dimensions N] [TEXT ...]\n" +
         "             (no TEXT: JSON Lines {\"text\": ...} on stdin; one {\"embedding\": [...]} line per text)\n" +

@@ -100,7 +100,7 @@ public static class HiddenCommand
     private static int LongestEncoding(BertModel model, List<string> texts, List<string?> pairs, LongInputOptions? longInputs)
     {
         var tokenizer = model.RequireTokenizer();
-        int cap = Math.Min(longInputs?.MaxLength ?? model.Config.MaxPositionEmbeddings, model.Config.MaxPositionEmbeddings);
+        int cap = Math.Min(longInputs?.MaxLength ?? model.Config.MaxTokens, model.Config.MaxTokens);
         int longest = 0;
         for (int i = 0; i < texts.Count && longest < cap; i++)
             longest = Math.Max(longest, tokenizer.Encode(texts[i], pairs[i]).Ids.Length);

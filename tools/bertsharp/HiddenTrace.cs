@@ -88,14 +88,18 @@ internal static class HiddenTrace
         {
             int id = o.Batch.InputIds[ti], type = o.Batch.TokenTypeIds[ti];
             BertEmbeddings e = model.Embeddings;
-            float[] word = e.WordEmbeddings.AsSpan(id * h, h).ToArray(), pos = e.PositionEmbeddings.AsSpan(ti * h, h).ToArray();
-            float[] typ = e.TokenTypeEmbeddings.AsSpan(type * h, h).ToArray(), sum = new float[h];
-            for (int c = 0; c < h; c++) sum[c] = word[c] + typ[c] + pos[c];
+            int ew = e.Width;   // embedding_size (ELECTRA projects it to hidden afterwards)
+            var positions = new int[ti + 1];
+            e.PositionIds(o.Batch.InputIds.AsSpan(0, ti + 1), positions);   // token ti is in row 0
+            int position = positions[ti];
+            float[] word = e.WordEmbeddings.AsSpan(id * ew, ew).ToArray(), pos = e.PositionEmbeddings.AsSpan(position * ew, ew).ToArray();
+            float[] typ = e.TokenTypeEmbeddings is null ? new float[ew] : e.TokenTypeEmbeddings.AsSpan(type * ew, ew).ToArray(), sum = new float[ew];
+            for (int c = 0; c < ew; c++) sum[c] = word[c] + typ[c] + pos[c];
             tokenRows.Add(($"word_embeddings[{id}]", word));
-            tokenRows.Add(($"position_embeddings[{ti}]", pos));
-            tokenRows.Add(($"token_type_embeddings[{type}]", typ));
+            tokenRows.Add(($"position_embeddings[{position}]", pos));
+            if (e.TokenTypeEmbeddings is not null) tokenRows.Add(($"token_type_embeddings[{type}]", typ));
             tokenRows.Add(("sum", sum));
-            tokenRows.Add(("embeddings (LayerNorm)", hs[0].AsSpan(ti * h, h).ToArray()));
+            tokenRows.Add((e.Projection is null ? "embeddings (LayerNorm)" : "embeddings (LayerNorm, projected)", hs[0].AsSpan(ti * h, h).ToArray()));
         }
         double maxDiff = 0;
         var reference = ReferenceBertModel.Load(model.Directory);

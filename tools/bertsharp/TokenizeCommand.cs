@@ -7,6 +7,7 @@ namespace BertSharp.Cli;
 
 /// <summary>
 /// bertsharp tokenize --model DIR [--max-length N] [--truncation longest_first|only_first|only_second] [--padding longest|max_length]
+///   [--truncation-side left|right] [--padding-side left|right]
 /// Reads JSON Lines {"text": "...", "text_pair": "..."} from stdin; writes per line
 /// {"ids", "tokens", "type_ids", "attention_mask", "offsets" ([[start, end], ...] UTF-16), "word_ids" (null for specials)}.
 /// Truncation happens only with --truncation; padding only with --padding (tokenizer.json's own sections are not applied).
@@ -15,7 +16,7 @@ public static class TokenizeCommand
 {
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
-        var cli = new CliArgs(args, ["--model", "--max-length", "--truncation", "--padding"], []);
+        var cli = new CliArgs(args, ["--model", "--max-length", "--truncation", "--padding", "--truncation-side", "--padding-side"], []);
         if (cli.Positional.Count > 0) throw new CliUsageException($"unexpected argument '{cli.Positional[0]}'");
         string model = ModelOptions.ModelFolder(cli, stderr);
         int? maxLength = cli.GetInt("--max-length");
@@ -36,7 +37,19 @@ public static class TokenizeCommand
             var s => throw new CliUsageException($"--padding must be longest or max_length, got '{s}'"),
         };
         if (padding == PaddingStrategy.MaxLength && maxLength is null) throw new CliUsageException("--padding max_length needs --max-length");
-        var options = new EncodeOptions { MaxLength = maxLength, Truncation = truncation, Padding = padding };
+        var truncationSide = cli.Get("--truncation-side") switch
+        {
+            null or "right" => TruncationSide.Right,
+            "left" => TruncationSide.Left,
+            var s => throw new CliUsageException($"--truncation-side must be left or right, got '{s}'"),
+        };
+        var paddingSide = cli.Get("--padding-side") switch
+        {
+            null or "right" => PaddingSide.Right,
+            "left" => PaddingSide.Left,
+            var s => throw new CliUsageException($"--padding-side must be left or right, got '{s}'"),
+        };
+        var options = new EncodeOptions { MaxLength = maxLength, Truncation = truncation, Padding = padding, TruncationSide = truncationSide, PaddingSide = paddingSide };
 
         var tokenizer = BertTokenizer.FromDirectory(model);
         var buffer = new ArrayBufferWriter<byte>();

@@ -9,7 +9,8 @@ namespace BertSharp.Engine.Model.Heads;
 public sealed class BertForQuestionAnswering : BertTaskModel
 {
     public const string ArchitectureName = "BertForQuestionAnswering";
-    public override string Architecture => ArchitectureName;
+    /// <summary>"BertForQuestionAnswering", "RobertaForQuestionAnswering", … after config.json model_type.</summary>
+    public override string Architecture => Config.Encoder.ClassPrefix + "ForQuestionAnswering";
     public Linear QaOutputs { get; }
 
     private BertForQuestionAnswering(BertModel bert, Linear qaOutputs, IReadOnlyList<string> unexpected) : base(bert, unexpected) =>

@@ -16,12 +16,20 @@ public enum ProblemType
 /// <summary>
 /// HF BertForSequenceClassification: BertModel with pooler, logits = classifier(pooler_output).
 /// classifier: [num_labels, hidden]. Labels from config id2label.
+/// The same class runs every family's ForSequenceClassification (RobertaForSequenceClassification,
+/// XLMRobertaForSequenceClassification, CamembertForSequenceClassification, DistilBertForSequenceClassification,
+/// ElectraForSequenceClassification, MPNetForSequenceClassification): only the <see cref="Head"/> differs, and
+/// <see cref="Architecture"/> names the Hugging Face class.
 /// </summary>
 public sealed class BertForSequenceClassification : BertTaskModel
 {
     public const string ArchitectureName = "BertForSequenceClassification";
-    public override string Architecture => ArchitectureName;
-    public Linear Classifier { get; }
+    /// <summary>"BertForSequenceClassification", "RobertaForSequenceClassification", … after config.json model_type.</summary>
+    public override string Architecture => Config.Encoder.ClassPrefix + "ForSequenceClassification";
+    /// <summary>The layers from the encoder's output to the logits.</summary>
+    public SequenceClassificationHead Head { get; }
+    /// <summary>The last linear layer, [num_labels, hidden]: classifier (BERT, DistilBERT) or classifier.out_proj.</summary>
+    public Linear Classifier => Head.Output;
     public int NumLabels => Classifier.OutFeatures;
     /// <summary>Label name per id (id2label, else LABEL_i).</summary>
     public IReadOnlyList<string> Labels { get; }
@@ -31,16 +39,17 @@ public sealed class BertForSequenceClassification : BertTaskModel
     /// </summary>
     public ProblemType ProblemType { get; }
 
-    private BertForSequenceClassification(BertModel bert, Linear classifier, IReadOnlyList<string> unexpected) : base(bert, unexpected)
+    private BertForSequenceClassification(BertModel bert, SequenceClassificationHead head, IReadOnlyList<string> unexpected) : base(bert, unexpected)
     {
-        Classifier = classifier;
-        Labels = LabelNames(bert.Config, classifier.OutFeatures);
+        Head = head;
+        SequenceClassificationHead classifier = head;
+        Labels = LabelNames(bert.Config, classifier.Output.OutFeatures);
         ProblemType = bert.Config.ProblemType switch
         {
             "regression" => ProblemType.Regression,
             "multi_label_classification" => ProblemType.MultiLabelClassification,
             "single_label_classification" => ProblemType.SingleLabelClassification,
-            _ => classifier.OutFeatures == 1 ? ProblemType.MultiLabelClassification : ProblemType.SingleLabelClassification,
+            _ => classifier.Output.OutFeatures == 1 ? ProblemType.MultiLabelClassification : ProblemType.SingleLabelClassification,
         };
     }
 
@@ -50,11 +59,18 @@ public sealed class BertForSequenceClassification : BertTaskModel
         return Load(checkpoint);
     }
 
+    /// <summary>The head config.json model_type implies (its architectures entry is not needed here).</summary>
     public static BertForSequenceClassification Load(Checkpoint checkpoint)
     {
-        var (bert, head, unexpected) = LoadLinearHead(checkpoint, ArchitectureName, withPooler: true,
-            BertParameterNames.ClassifierWeight, BertParameterNames.ClassifierBias, ConfigNumLabels(checkpoint.Config));
-        return new BertForSequenceClassification(bert, head, unexpected);
+        BertConfig c = checkpoint.Config;
+        int labels = ConfigNumLabels(c);
+        // BERT's head reads the pooler; the other families' heads read h[:, 0] and their encoders have no pooler.
+        bool withPooler = c.Encoder == EncoderArchitecture.Bert;
+        var unexpected = HeadTensors.Verify(checkpoint, c.Encoder.ClassPrefix + "ForSequenceClassification",
+            [.. BertParameterNames.ForBertModel(c, withPooler), .. SequenceClassificationHead.Expected(c, labels)],
+            withPooler ? [] : [BertParameterNames.PoolerDenseWeight, BertParameterNames.PoolerDenseBias]);
+        BertModel bert = BertModel.Load(checkpoint);
+        return new BertForSequenceClassification(bert, SequenceClassificationHead.Load(checkpoint, labels), unexpected);
     }
 
     /// <summary>Logits [batch, num_labels].</summary>
@@ -62,9 +78,8 @@ public sealed class BertForSequenceClassification : BertTaskModel
     {
         options ??= RunOptions.Default;
         ModelOutput encoder = Bert.Run(batch, options);
-        float[] pooled = encoder.PoolerOutput!;
         var logits = new float[batch.BatchSize * NumLabels];
-        Classifier.Forward(pooled, batch.BatchSize, logits, options.MaxThreads);
+        Head.Forward(encoder, logits, options.MaxThreads);
         return new SequenceClassifierOutput(encoder, logits, NumLabels);
     }
 }

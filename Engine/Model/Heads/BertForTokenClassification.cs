@@ -9,7 +9,8 @@ namespace BertSharp.Engine.Model.Heads;
 public sealed class BertForTokenClassification : BertTaskModel
 {
     public const string ArchitectureName = "BertForTokenClassification";
-    public override string Architecture => ArchitectureName;
+    /// <summary>"BertForTokenClassification", "RobertaForTokenClassification", … after config.json model_type.</summary>
+    public override string Architecture => Config.Encoder.ClassPrefix + "ForTokenClassification";
     public Linear Classifier { get; }
     public int NumLabels => Classifier.OutFeatures;
     public IReadOnlyList<string> Labels { get; }

@@ -29,6 +29,8 @@ public static class BertHeads
             throw new ConfigException($"{source}: field \"architectures\" is absent, so the task head is unknown; " +
                 $"load a specific head (BertForMaskedLM.Load, …) or add \"architectures\": [\"BertFor…\"]");
         string arch = archs[0];
+        EncoderArchitecture family = checkpoint.Config.Encoder;
+        if (family != EncoderArchitecture.Bert) return LoadFamilyHead(checkpoint, family, arch);
         return arch switch
         {
             BertForMaskedLM.ArchitectureName => BertForMaskedLM.Load(checkpoint),
@@ -39,6 +41,21 @@ public static class BertHeads
             BertForPreTraining.ArchitectureName => BertForPreTraining.Load(checkpoint),
             "BertModel" => throw new ConfigException($"{source}: architectures is [\"BertModel\"]: the checkpoint has no task head (use BertModel.Load)"),
             _ => throw new ConfigException($"{source}: architectures[0] \"{arch}\" is not supported (expected one of {string.Join(", ", SupportedArchitectures)})"),
+        };
+    }
+
+    /// <summary>The heads the other families have here: sequence and token classification, question answering.</summary>
+    private static BertTaskModel LoadFamilyHead(Checkpoint checkpoint, EncoderArchitecture family, string arch)
+    {
+        string p = family.ClassPrefix, source = checkpoint.Config.SourceName;
+        return family.TaskOf(arch) switch
+        {
+            "ForSequenceClassification" => BertForSequenceClassification.Load(checkpoint),
+            "ForTokenClassification" => BertForTokenClassification.Load(checkpoint),
+            "ForQuestionAnswering" => BertForQuestionAnswering.Load(checkpoint),
+            "Model" => throw new ConfigException($"{source}: architectures is [\"{arch}\"]: the checkpoint has no task head (use BertModel.Load)"),
+            _ => throw new ConfigException($"{source}: architectures[0] \"{arch}\" is not supported for model_type \"{family.ModelType}\" " +
+                $"(expected one of {p}ForSequenceClassification, {p}ForTokenClassification, {p}ForQuestionAnswering)"),
         };
     }
 }

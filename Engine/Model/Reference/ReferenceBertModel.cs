@@ -1,13 +1,14 @@
 using BertSharp.Engine.Kernels;
 using BertSharp.Weights;
-using N = BertSharp.Weights.BertParameterNames;
 
 namespace BertSharp.Engine.Model.Reference;
 
 /// <summary>
 /// The whole BERT forward pass (Hugging Face BertModel) written plainly: one short method per Hugging Face module, in
 /// the order modeling_bert.py runs them, with the kernels' reference forms (plain loops) and no threads, packing or
-/// scratch reuse. It is the teaching path — start at <see cref="Run(BertBatch, bool, bool)"/> and follow one row — and the oracle
+/// scratch reuse. The other families run the same code with their <see cref="EncoderArchitecture"/>'s differences
+/// spelled out where they happen: RoBERTa-style positions and no token types (<see cref="Embeddings"/>), ELECTRA's
+/// projection, MPNet's relative position bias (<see cref="Layer"/>). It is the teaching path — start at <see cref="Run(BertBatch, bool, bool)"/> and follow one row — and the oracle
 /// the fast engine (<see cref="BertModel"/>) is tested against. Its weights are read from the checkpoint exactly as
 /// stored (linear weights [out, in]), independently of the fast engine's loaders and packed layouts.
 /// Shapes: len = the row's tokens up to its last real one; hidden = heads · d.
@@ -43,27 +44,37 @@ public sealed class ReferenceBertModel
         LayerNormWeights AttentionOutputLayerNorm, Linear IntermediateDense, Linear OutputDense, LayerNormWeights OutputLayerNorm);
 
     public BertConfig Config { get; }
-    /// <summary>[vocab, hidden], [max_position_embeddings, hidden], [type_vocab_size, hidden].</summary>
+    /// <summary>[vocab, E], [max_position_embeddings, E], [type_vocab_size, E] with E = embedding_size (= hidden but for ELECTRA).</summary>
     public float[] WordEmbeddings { get; }
     public float[] PositionEmbeddings { get; }
-    public float[] TokenTypeEmbeddings { get; }
+    /// <summary>Null for DistilBERT and MPNet (no token types).</summary>
+    public float[]? TokenTypeEmbeddings { get; }
     public LayerNormWeights EmbeddingsLayerNorm { get; }
+    /// <summary>ELECTRA's embeddings_project [hidden, E] when E ≠ hidden; else null.</summary>
+    public Linear? EmbeddingsProject { get; }
     public IReadOnlyList<LayerWeights> Layers { get; }
-    /// <summary>Null when the checkpoint has no pooler.</summary>
+    /// <summary>MPNet's relative_attention_bias [relative_attention_num_buckets, heads], used by every layer; else null.</summary>
+    public float[]? RelativeAttentionBias { get; }
+    /// <summary>Null when the checkpoint has no pooler (DistilBERT and ELECTRA never have one).</summary>
     public Linear? PoolerDense { get; }
 
     private ReferenceBertModel(Checkpoint checkpoint)
     {
         BertConfig c = Config = checkpoint.Config;
-        int h = c.HiddenSize, inter = c.IntermediateSize;
-        WordEmbeddings = checkpoint.ReadFloat32(N.WordEmbeddings, c.VocabSize, h);
-        PositionEmbeddings = checkpoint.ReadFloat32(N.PositionEmbeddings, c.MaxPositionEmbeddings, h);
-        TokenTypeEmbeddings = checkpoint.ReadFloat32(N.TokenTypeEmbeddings, c.TypeVocabSize, h);
-        EmbeddingsLayerNorm = Norm(checkpoint, N.EmbeddingsLayerNormWeight, N.EmbeddingsLayerNormBias, h);
+        EncoderParameterNames names = EncoderParameterNames.For(c.Encoder);
+        int h = c.HiddenSize, e = c.EmbeddingSize, inter = c.IntermediateSize;
+        WordEmbeddings = checkpoint.ReadFloat32(names.WordEmbeddings, c.VocabSize, e);
+        PositionEmbeddings = checkpoint.ReadFloat32(names.PositionEmbeddings, c.MaxPositionEmbeddings, e);
+        if (names.TokenTypeEmbeddings is not null) TokenTypeEmbeddings = checkpoint.ReadFloat32(names.TokenTypeEmbeddings, c.TypeVocabSize, e);
+        EmbeddingsLayerNorm = Norm(checkpoint, names.EmbeddingsLayerNormWeight, names.EmbeddingsLayerNormBias, e);
+        if (EncoderParameterNames.ProjectsEmbeddings(c))
+            EmbeddingsProject = Dense(checkpoint, names.EmbeddingsProjectWeight!, names.EmbeddingsProjectBias!, h, e);
+        if (names.RelativeAttentionBias is not null)
+            RelativeAttentionBias = checkpoint.ReadFloat32(names.RelativeAttentionBias, c.RelativeAttentionNumBuckets, c.NumAttentionHeads);
         var layers = new LayerWeights[c.NumHiddenLayers];
         for (int i = 0; i < layers.Length; i++)
         {
-            BertLayerParameterNames n = N.Layer(i);
+            BertLayerParameterNames n = names.Layer(i);
             layers[i] = new LayerWeights(
                 Dense(checkpoint, n.QueryWeight, n.QueryBias, h, h),
                 Dense(checkpoint, n.KeyWeight, n.KeyBias, h, h),
@@ -75,7 +86,8 @@ public sealed class ReferenceBertModel
                 Norm(checkpoint, n.OutputLayerNormWeight, n.OutputLayerNormBias, h));
         }
         Layers = layers;
-        PoolerDense = checkpoint.Contains(N.PoolerDenseWeight) ? Dense(checkpoint, N.PoolerDenseWeight, N.PoolerDenseBias, h, h) : null;
+        PoolerDense = c.Encoder.CanHavePooler && checkpoint.Contains(names.PoolerDenseWeight)
+            ? Dense(checkpoint, names.PoolerDenseWeight, names.PoolerDenseBias, h, h) : null;
     }
 
     private static Linear Dense(Checkpoint checkpoint, string weight, string bias, int outFeatures, int inFeatures) =>
@@ -133,16 +145,41 @@ public sealed class ReferenceBertModel
     }
 
     /// <summary>
-    /// HF BertEmbeddings: LayerNorm(word_embeddings[id] + token_type_embeddings[type] + position_embeddings[position]),
-    /// positions 0 … len − 1 ("absolute"). ids, types: [len] → [len, hidden]. Dropout is off at inference.
+    /// The encoder's input, hidden_states[0]: <see cref="EmbeddingsOutput"/>, then ELECTRA's embeddings_project
+    /// (ElectraModel.forward). ids, types: [len] → [len, hidden].
     /// </summary>
     public float[] Embeddings(ReadOnlySpan<int> ids, ReadOnlySpan<int> types)
     {
-        int h = Config.HiddenSize, len = ids.Length;
-        var sum = new float[len * h];
+        float[] x = EmbeddingsOutput(ids, types);
+        return EmbeddingsProject is null ? x : EmbeddingsProject.Forward(x, ids.Length);
+    }
+
+    /// <summary>
+    /// HF BertEmbeddings (RobertaEmbeddings, DistilBERT's Embeddings, ElectraEmbeddings, MPNetEmbeddings):
+    /// LayerNorm(word_embeddings[id] + token_type_embeddings[type] + position_embeddings[position]), the token type
+    /// term absent for DistilBERT and MPNet. Positions: 0 … len − 1, or for RoBERTa-style models (padding_idx p)
+    /// p + the count of non-pad ids so far, and p for pad ids (create_position_ids_from_input_ids).
+    /// ids, types: [len] → [len, E]. Dropout is off at inference.
+    /// </summary>
+    public float[] EmbeddingsOutput(ReadOnlySpan<int> ids, ReadOnlySpan<int> types)
+    {
+        int e = Config.EmbeddingSize, len = ids.Length, pad = Config.PositionPaddingIdx;
+        var sum = new float[len * e];
+        int nonPad = 0;
         for (int t = 0; t < len; t++)
-            for (int c = 0; c < h; c++)
-                sum[t * h + c] = WordEmbeddings[ids[t] * h + c] + TokenTypeEmbeddings[types[t] * h + c] + PositionEmbeddings[t * h + c];
+        {
+            int position = t;
+            if (Config.Encoder.Positions == PositionScheme.AfterPadding)
+            {
+                if (ids[t] != pad) nonPad++;
+                position = ids[t] != pad ? pad + nonPad : pad;
+            }
+            for (int c = 0; c < e; c++)
+            {
+                float typ = TokenTypeEmbeddings is null ? 0f : TokenTypeEmbeddings[types[t] * e + c];
+                sum[t * e + c] = WordEmbeddings[ids[t] * e + c] + typ + PositionEmbeddings[position * e + c];
+            }
+        }
         return EmbeddingsLayerNorm.Forward(sum, len);
     }
 
@@ -156,7 +193,8 @@ public sealed class ReferenceBertModel
         LayerWeights w = Layers[index];
         int heads = Config.NumAttentionHeads, d = Config.HeadDim, h = Config.HiddenSize;
 
-        // BertSelfAttention: q, k, v = x·Wᵀ + b, each [len, hidden]; per head, scores = q·kᵀ/√d, softmax, · v.
+        // BertSelfAttention: q, k, v = x·Wᵀ + b, each [len, hidden]; per head, scores = q·kᵀ/√d (+ MPNet's
+        // relative_attention_bias[bucket(j − i), head], compute_position_bias), softmax, · v.
         float[] q = w.Query.Forward(x, len), k = w.Key.Forward(x, len), v = w.Value.Forward(x, len);
         var scores = new float[heads * len * len];
         var probabilities = new float[heads * len * len];
@@ -173,6 +211,8 @@ public sealed class ReferenceBertModel
                     double dot = 0;
                     for (int p = 0; p < d; p++) dot += (double)q[i * h + head * d + p] * k[j * h + head * d + p];
                     s[j] = (float)(dot * scale);
+                    if (RelativeAttentionBias is not null)
+                        s[j] += RelativeAttentionBias[RelativePositionBias.Bucket(j - i) * heads + head];
                 }
                 Span<float> pr = probabilities.AsSpan((head * len + i) * len, len);
                 s.CopyTo(pr);
