@@ -24,6 +24,12 @@ public sealed class LongInputOptions
     public int? MaxLength { get; init; }
     /// <summary>Tokens shared by consecutive windows (HF "stride"); must be smaller than the window's content size.</summary>
     public int Stride { get; init; } = 128;
+    /// <summary>
+    /// Which end <see cref="LongInputPolicy.Truncate"/> cuts (the tokenizer's truncation side; specials are kept).
+    /// <see cref="SentenceEmbedder.Tokenize"/> and <see cref="SentenceEmbedder.FromIds"/> cut token ids the same way
+    /// (<see cref="TokenTruncation"/>).
+    /// </summary>
+    public TruncationDirection Direction { get; init; } = TruncationDirection.Right;
 
     public static LongInputOptions Default { get; } = new();
 }
@@ -63,7 +69,11 @@ internal static class LongInputs
                             $"text {i} has {e.Ids.Length} tokens but the model accepts at most {maxLength}; " +
                             "choose LongInputPolicy.Truncate or LongInputPolicy.SlidingWindow (CLI: --long-inputs truncate|window)");
                     case LongInputPolicy.Truncate:
-                        e = tokenizer.Encode(texts[i], pair, new EncodeOptions { MaxLength = maxLength, Truncation = TruncationStrategy.LongestFirst });
+                        e = tokenizer.Encode(texts[i], pair, new EncodeOptions
+                        {
+                            MaxLength = maxLength, Truncation = TruncationStrategy.LongestFirst,
+                            TruncationSide = longInputs.Direction == TruncationDirection.Left ? TruncationSide.Left : TruncationSide.Right,
+                        });
                         truncated[i] = true;
                         break;
                     case LongInputPolicy.SlidingWindow:

@@ -12,7 +12,7 @@ namespace BertSharp.Engine;
 /// var embedder = SentenceEmbedder.Load("models/all-MiniLM-L6-v2");
 /// float[] v = embedder.Embed("A man is eating food.");
 /// </example>
-public sealed class SentenceEmbedder
+public sealed partial class SentenceEmbedder
 {
     public BertModel Model { get; }
     /// <summary>The (first) pooling mode; <see cref="Pipeline"/> has them all.</summary>
@@ -176,6 +176,12 @@ public sealed class SentenceEmbedder
         bool skip = embedOptions?.Normalize is bool on2 ? !on2 : _skipNormalize;
         bool normalized = force || (!skip && Pipeline.EndsNormalized);
         LongInputOptions longInputs = embedOptions?.LongInputs ?? LongInputs;
+        if (longInputs is { Policy: LongInputPolicy.Truncate, Direction: TruncationDirection.Left })
+        {
+            EncodedInput[] encoded = Tokenize(texts, embedOptions, cancellationToken);
+            for (int i = 0; i < encoded.Length && !tokenCounts.IsEmpty; i++) tokenCounts[i] = encoded[i].Length;
+            return Embed(encoded, embedOptions, cancellationToken);
+        }
         int width = Pipeline.OutputDimension, outWidth = dims ?? width;
 
         var result = new float[texts.Count][];

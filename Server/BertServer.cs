@@ -23,19 +23,26 @@ public sealed class BertServer : IAsyncDisposable
     private readonly WebApplication _app;
     private bool _disposed;
 
-    public SentenceEmbedder Embedder { get; }
+    public SentenceEmbedder Embedder => Model.Embedder;
+    /// <summary>The model and the task APIs its head offers.</summary>
+    public ServedModel Model { get; }
     public EmbeddingBatcher Batcher { get; }
+    /// <summary>The instruments GET /metrics writes.</summary>
+    public ServerMetrics Metrics { get; }
     public ServerOptions Options { get; }
 
     /// <summary>The bound address (e.g. http://127.0.0.1:8080) once started.</summary>
     public Uri Address => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
-    private BertServer(SentenceEmbedder embedder, ServerOptions options, Action<ILoggingBuilder>? logging, bool pauseBatcher = false)
+    private BertServer(ServedModel model, ServerOptions options, Action<ILoggingBuilder>? logging, bool pauseBatcher = false)
     {
         options.Validate();
-        Embedder = embedder;
+        Model = model;
+        SentenceEmbedder embedder = model.Embedder;
         Options = options;
         Batcher = new EmbeddingBatcher(embedder, options.MaxBatchTokens, options.MaxBatchRequests, options.MaxConcurrentRequests, pauseBatcher);
+        Metrics = new ServerMetrics(() => Batcher.QueueLength, embedder.MaxInputLength());
+        Batcher.Metrics = Metrics;
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -45,8 +52,13 @@ public sealed class BertServer : IAsyncDisposable
         builder.Services.ConfigureHttpJsonOptions(j => j.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Web));
         _app = builder.Build();
         var errors = new ErrorHandling(options.ApiKey);
+        _app.Use(new RequestMetrics(Metrics).InvokeAsync);
         _app.Use(errors.InvokeAsync);
-        new EmbeddingRoutes(embedder, Batcher, new EmbedPreparation(embedder, options), options).Map(_app);
+        var preparation = new EmbedPreparation(embedder, options, Metrics);
+        var admission = new Admission(options.MaxConcurrentRequests);
+        new EmbeddingRoutes(embedder, Batcher, preparation, options, admission, model.TeiModelType()).Map(_app);
+        new TaskRoutes(model, Batcher, preparation, options, admission).Map(_app);
+        MetricsRoute.Map(_app, Metrics);
         TeachingPage.Map(_app, embedder, options);
     }
 
@@ -55,20 +67,19 @@ public sealed class BertServer : IAsyncDisposable
     public static BertServer Create(ServerOptions options, Action<ILoggingBuilder>? logging = null)
     {
         options.Validate();
-        var embedder = new SentenceEmbedder(BertModel.Load(options.Model, hub: null))
-        {
-            MaxThreads = options.Threads,
-            BatchSize = Math.Max(32, options.MaxBatchRequests),
-        };
-        return new BertServer(embedder, options, logging);
+        return new BertServer(ServedModel.Load(options.Model, options.Threads, Math.Max(32, options.MaxBatchRequests)), options, logging);
     }
 
     /// <summary>A server over an embedder already loaded (tests; hosts that share one model).</summary>
     public static BertServer Create(SentenceEmbedder embedder, ServerOptions options, Action<ILoggingBuilder>? logging = null) =>
-        new(embedder, options, logging);
+        new(new ServedModel(embedder), options, logging);
+
+    /// <summary>A server over a model (and task head) already loaded.</summary>
+    public static BertServer Create(ServedModel model, ServerOptions options, Action<ILoggingBuilder>? logging = null) =>
+        new(model, options, logging);
 
     /// <summary>Tests: a server whose batcher waits for <see cref="EmbeddingBatcher.Resume"/>.</summary>
-    internal static BertServer CreatePaused(SentenceEmbedder embedder, ServerOptions options) => new(embedder, options, null, pauseBatcher: true);
+    internal static BertServer CreatePaused(ServedModel model, ServerOptions options) => new(model, options, null, pauseBatcher: true);
 
     public Task StartAsync(CancellationToken cancellationToken = default) => _app.StartAsync(cancellationToken);
 
@@ -90,5 +101,6 @@ public sealed class BertServer : IAsyncDisposable
         _disposed = true;
         await _app.DisposeAsync().ConfigureAwait(false);
         await Batcher.DisposeAsync().ConfigureAwait(false);
+        Metrics.Dispose();
     }
 }

@@ -13,9 +13,9 @@ namespace BertSharp.Server;
 /// /v1/embeddings. Bodies are read with the source-generated <see cref="ServerJsonContext"/>; every failure is an
 /// <see cref="ApiException"/> written by <see cref="ErrorHandling"/> in TEI's error shape.
 /// </summary>
-internal sealed class EmbeddingRoutes(SentenceEmbedder embedder, EmbeddingBatcher batcher, EmbedPreparation preparation, ServerOptions options)
+internal sealed class EmbeddingRoutes(SentenceEmbedder embedder, EmbeddingBatcher batcher, EmbedPreparation preparation, ServerOptions options,
+    Admission admission, ModelTypeInfo modelType)
 {
-    private int _inFlight;
     private string ModelId => options.ServedModelName ?? options.Model;
 
     public void Map(IEndpointRouteBuilder app)
@@ -30,19 +30,16 @@ internal sealed class EmbeddingRoutes(SentenceEmbedder embedder, EmbeddingBatche
     private async Task EmbedAsync(HttpContext context)
     {
         EmbedRequest request = await ReadAsync(context, ServerJsonContext.Web.EmbedRequest);
-        string[] texts = InputList.Read(request.Inputs, "inputs");
-        if (request.TruncationDirection is not (null or "Right" or "right"))
-            throw ApiException.Validation(request.TruncationDirection is "Left" or "left"
-                ? "truncation_direction Left is not supported yet; use Right (the default)"
-                : $"truncation_direction must be Right or Left, not '{request.TruncationDirection}'");
-        EmbedResult result = await RunAsync(context, texts, request.PromptName, request.Normalize, request.Dimensions, request.Truncate);
+        InputItem[] inputs = InputItems.Read(request.Inputs, "inputs");
+        TruncationDirection direction = RequestFields.Direction(request.TruncationDirection);
+        EmbedResult result = await RunAsync(context, "/embed", inputs, request.PromptName, request.Normalize, request.Dimensions, request.Truncate, direction);
         await context.Response.WriteAsJsonAsync(result.Vectors, ServerJsonContext.Web.SingleArrayArray, cancellationToken: context.RequestAborted);
     }
 
     private async Task OpenAIEmbeddingsAsync(HttpContext context)
     {
         OpenAIEmbeddingRequest request = await ReadAsync(context, ServerJsonContext.Web.OpenAIEmbeddingRequest);
-        string[] texts = InputList.Read(request.Input, "input");
+        InputItem[] texts = InputItems.Read(request.Input, "input");
         bool base64 = request.EncodingFormat switch
         {
             null or "float" => false,
@@ -50,7 +47,7 @@ internal sealed class EmbeddingRoutes(SentenceEmbedder embedder, EmbeddingBatche
             _ => throw ApiException.Validation($"encoding_format must be float or base64, not '{request.EncodingFormat}'"),
         };
         // TEI's OpenAI route normalises and truncates as --auto-truncate says.
-        EmbedResult result = await RunAsync(context, texts, null, true, request.Dimensions, null);
+        EmbedResult result = await RunAsync(context, "/v1/embeddings", texts, null, true, request.Dimensions, null, TruncationDirection.Right);
         int tokens = 0;
         foreach (int n in result.TokenCounts) tokens += n;
         var usage = new OpenAIUsage { PromptTokens = tokens, TotalTokens = tokens };
@@ -104,7 +101,7 @@ internal sealed class EmbeddingRoutes(SentenceEmbedder embedder, EmbeddingBatche
         context.Response.WriteAsJsonAsync(new InfoResponse
         {
             ModelId = ModelId,
-            ModelType = new ModelTypeInfo { Embedding = new EmbeddingModelInfo { Pooling = PoolingName(embedder.Pooling) } },
+            ModelType = modelType,
             Prompts = embedder.Prompts.Count == 0 ? null : embedder.Prompts,
             MaxConcurrentRequests = options.MaxConcurrentRequests,
             MaxInputLength = preparation.MaxInputLength,
@@ -116,25 +113,16 @@ internal sealed class EmbeddingRoutes(SentenceEmbedder embedder, EmbeddingBatche
             Version = typeof(EmbeddingRoutes).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
         }, ServerJsonContext.Web.InfoResponse, cancellationToken: context.RequestAborted);
 
-    private static string PoolingName(PoolingMode mode) => mode.ToString().ToLowerInvariant();
-
     /// <summary>Admission (429 above --max-concurrent-requests), request-thread preparation, then the batcher.</summary>
-    private async Task<EmbedResult> RunAsync(HttpContext context, string[] texts, string? promptName, bool? normalize, int? dimensions, bool? truncate)
+    private async Task<EmbedResult> RunAsync(HttpContext context, string route, InputItem[] inputs, string? promptName, bool? normalize,
+        int? dimensions, bool? truncate, TruncationDirection direction)
     {
-        if (Interlocked.Increment(ref _inFlight) > options.MaxConcurrentRequests)
-        {
-            Interlocked.Decrement(ref _inFlight);
-            throw ApiException.Overloaded($"model is overloaded: {options.MaxConcurrentRequests} requests in flight (--max-concurrent-requests); retry later");
-        }
-        try
-        {
-            EmbedJob job = preparation.Prepare(texts, promptName, normalize, dimensions, truncate, context.RequestAborted);
-            return await batcher.EnqueueAsync(job);
-        }
-        finally { Interlocked.Decrement(ref _inFlight); }
+        using Admission.Ticket ticket = admission.Enter();
+        EmbedJob job = preparation.Prepare(route, inputs, promptName, normalize, dimensions, truncate, direction, context.RequestAborted);
+        return await batcher.EnqueueAsync(job);
     }
 
-    private static async Task<T> ReadAsync<T>(HttpContext context, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
+    internal static async Task<T> ReadAsync<T>(HttpContext context, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
     {
         if (!context.Request.HasJsonContentType())
             throw ApiException.BadRequest("expected a JSON body (Content-Type: application/json)");

@@ -15,7 +15,7 @@ internal sealed class ErrorHandling(string? apiKey)
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        if (_expected is not null && context.Request.Path != "/health" && !Authorized(context.Request.Headers.Authorization.ToString()))
+        if (_expected is not null && context.Request.Path != "/health" && context.Request.Path != "/metrics" && !Authorized(context.Request.Headers.Authorization.ToString()))
         {
             await WriteAsync(context, new ApiException(401, "unauthorized", "missing or wrong API key: send \"Authorization: Bearer KEY\""));
             return;

@@ -21,5 +21,7 @@ public sealed class ApiException(int status, string errorType, string message) :
     public static ApiException BadRequest(string message) => new(400, "validation", message);
     public static ApiException Validation(string message) => new(422, "validation", message);
     public static ApiException TooLarge(string message) => new(413, "validation", message);
+    /// <summary>TEI's ErrorType::Empty: an empty batch (400).</summary>
+    public static ApiException Empty(string message) => new(400, "empty", message);
     public static ApiException Overloaded(string message) => new(429, "overloaded", message);
 }

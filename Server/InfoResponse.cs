@@ -24,10 +24,22 @@ public sealed class InfoResponse
     [JsonPropertyName("version")] public required string Version { get; init; }
 }
 
-/// <summary>TEI's model_type: {"embedding": {"pooling": "mean"}} for an embedding model.</summary>
+/// <summary>
+/// TEI's model_type (router/src/lib.rs ModelType, lower-case): {"embedding": {"pooling": "mean"}} for an encoder,
+/// {"classifier": {"id2label", "label2id"}} for a sequence classifier, {"reranker": {...}} for a one-label one.
+/// </summary>
 public sealed class ModelTypeInfo
 {
-    [JsonPropertyName("embedding")] public EmbeddingModelInfo? Embedding { get; init; }
+    [JsonPropertyName("embedding")][JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public EmbeddingModelInfo? Embedding { get; init; }
+    [JsonPropertyName("classifier")][JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public ClassifierModelInfo? Classifier { get; init; }
+    [JsonPropertyName("reranker")][JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public ClassifierModelInfo? Reranker { get; init; }
+}
+
+/// <summary>TEI's ClassifierModel: id2label {"0": "LABEL"} and label2id {"LABEL": 0}.</summary>
+public sealed class ClassifierModelInfo
+{
+    [JsonPropertyName("id2label")] public required Dictionary<string, string> Id2Label { get; init; }
+    [JsonPropertyName("label2id")] public required Dictionary<string, int> Label2Id { get; init; }
 }
 
 /// <summary>TEI's {"pooling": "cls" | "mean" | ...}.</summary>

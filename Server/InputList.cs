@@ -5,7 +5,7 @@ namespace BertSharp.Server;
 /// <summary>Reads the "string or list of strings" input fields of TEI and OpenAI bodies; wrong types are 400 naming the field.</summary>
 internal static class InputList
 {
-    /// <summary>The texts of <paramref name="value"/>; token-id lists (OpenAI) are refused with 422 until the library embeds ids.</summary>
+    /// <summary>The texts of <paramref name="value"/> (routes that take text only; embedding routes read <see cref="InputItems"/>).</summary>
     public static string[] Read(JsonElement value, string field)
     {
         switch (value.ValueKind)
@@ -18,8 +18,6 @@ internal static class InputList
                 foreach (JsonElement item in value.EnumerateArray())
                 {
                     if (item.ValueKind == JsonValueKind.String) { texts[i++] = item.GetString()!; continue; }
-                    if (item.ValueKind is JsonValueKind.Number or JsonValueKind.Array)
-                        throw ApiException.Validation($"{field}[{i}]: token-id inputs are not supported by this server yet; send text");
                     throw ApiException.BadRequest($"{field}[{i}] must be a string, not {Kind(item.ValueKind)}");
                 }
                 return texts;
@@ -30,7 +28,7 @@ internal static class InputList
         }
     }
 
-    private static string Kind(JsonValueKind kind) => kind switch
+    public static string Kind(JsonValueKind kind) => kind switch
     {
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "a list",

@@ -21,7 +21,11 @@ internal sealed class RunningServer : IAsyncDisposable
     }
 
     /// <param name="configure">server options other than Model, Host and Port</param>
-    public static async Task<RunningServer> StartAsync(SentenceEmbedder embedder, ServerOptions? options = null, bool paused = false)
+    public static Task<RunningServer> StartAsync(SentenceEmbedder embedder, ServerOptions? options = null, bool paused = false) =>
+        StartAsync(new ServedModel(embedder), options, paused);
+
+    /// <summary>A server over a model with a task head (/predict, /rerank, ...).</summary>
+    public static async Task<RunningServer> StartAsync(ServedModel model, ServerOptions? options = null, bool paused = false)
     {
         options ??= new ServerOptions { Model = "test-model" };
         var fixedOptions = new ServerOptions
@@ -32,7 +36,7 @@ internal sealed class RunningServer : IAsyncDisposable
             PayloadLimit = options.PayloadLimit, AutoTruncate = options.AutoTruncate, ServedModelName = options.ServedModelName,
             Threads = options.Threads,
         };
-        BertServer server = paused ? BertServer.CreatePaused(embedder, fixedOptions) : BertServer.Create(embedder, fixedOptions);
+        BertServer server = paused ? BertServer.CreatePaused(model, fixedOptions) : BertServer.Create(model, fixedOptions);
         await server.StartAsync();
         return new RunningServer(server, options.ApiKey);
     }

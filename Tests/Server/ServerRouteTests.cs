@@ -83,7 +83,7 @@ public sealed class ServerRouteTests
         RunningServer.AssertClose(expected[0], decoded, 0f, "base64");
 
         RunningServer.AssertError(await s.PostJsonAsync("/v1/embeddings", """{"input": "a", "encoding_format": "int8"}"""), 422, "validation");
-        RunningServer.AssertError(await s.PostJsonAsync("/v1/embeddings", """{"input": [[1, 2, 3]]}"""), 422, "validation");
+        RunningServer.AssertError(await s.PostJsonAsync("/v1/embeddings", """{"input": [[1, 2, 999999]]}"""), 422, "validation");
     }
 
     [Test]
@@ -122,7 +122,7 @@ public sealed class ServerRouteTests
         RunningServer.AssertError(await s.PostJsonAsync("/embed", """{"inputs": "a", "normalize": "yes"}"""), 400, "validation");
         RunningServer.AssertError(await s.PostJsonAsync("/embed", """{"truncate": true}"""), 400, "validation");
         RunningServer.AssertError(await s.PostJsonAsync("/v1/embeddings", """[1, 2]"""), 400, "validation");
-        RunningServer.AssertError(await s.PostJsonAsync("/embed", """{"inputs": []}"""), 422, "validation");
+        RunningServer.AssertError(await s.PostJsonAsync("/embed", """{"inputs": []}"""), 400, "empty");      // TEI: ErrorType::Empty
     }
 
     [Test]
@@ -156,9 +156,19 @@ public sealed class ServerRouteTests
 
         var right = await s.PostJsonAsync("/embed", """{"inputs": "a", "truncate": true, "truncation_direction": "Right"}""");
         Assert.That(right.Status, Is.EqualTo(200));
-        string left = RunningServer.AssertError(
-            await s.PostJsonAsync("/embed", """{"inputs": "a", "truncate": true, "truncation_direction": "Left"}"""), 422, "validation");
-        Assert.That(left, Does.Contain("truncation_direction"));
+        string mixed = string.Join(' ', Enumerable.Repeat("money", 100).Concat(Enumerable.Repeat("dog", 100)));
+        var left = await s.PostJsonAsync("/embed", JsonSerializer.Serialize(new { inputs = mixed, truncate = true, truncation_direction = "Left" }));
+        Assert.That(left.Status, Is.EqualTo(200), left.Body.ToString());
+        float[] expectedLeft = _embedder.Embed([mixed], new EmbedOptions
+        {
+            Normalize = true, LongInputs = new LongInputOptions { Policy = LongInputPolicy.Truncate, Direction = TruncationDirection.Left },
+        })[0];
+        RunningServer.AssertClose(expectedLeft, RunningServer.Vectors(left.Body)[0], 1e-6f, "left-truncated");
+        float[] expectedRight = _embedder.Embed([mixed], new EmbedOptions { Normalize = true, LongInputs = new LongInputOptions { Policy = LongInputPolicy.Truncate } })[0];
+        Assert.That(VectorMath.CosineSimilarity(expectedLeft, expectedRight), Is.LessThan(0.999f), "left and right truncation keep different tokens");
+        string bad = RunningServer.AssertError(
+            await s.PostJsonAsync("/embed", """{"inputs": "a", "truncate": true, "truncation_direction": "Middle"}"""), 422, "validation");
+        Assert.That(bad, Does.Contain("truncation_direction"));
     }
 
     [Test]

@@ -4,8 +4,10 @@ using BertSharp.Server;
 namespace BertSharp.Cli;
 
 /// <summary>
-/// bertsharp serve: TEI (/embed, /tokenize, /info, /health) and OpenAI (/v1/embeddings) routes over one model, with
-/// dynamic batching (BertSharp.Server). Ctrl+C / SIGTERM lets in-flight requests finish, then exits 0.
+/// bertsharp serve: TEI (/embed, /embed_all, /embed_sparse, /predict, /rerank, /tokenize, /decode, /info, /health,
+/// /metrics), OpenAI (/v1/embeddings) and task routes (/token_classification, /question_answering, /fill_mask) over one
+/// model, with dynamic batching (BertSharp.Server; docs/server.md). Ctrl+C / SIGTERM lets in-flight requests finish,
+/// then exits 0.
 /// </summary>
 internal static class ServeCommand
 {
