@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Http;
 namespace BertSharp.Server;
 
 /// <summary>
-/// The middleware in front of the routes: the API key (401 without "Authorization: Bearer KEY"; /health stays open
-/// for probes), and every failure as TEI's error body with its status (400 JSON, 413 size, 422 validation, 429 overload,
+/// The middleware in front of the routes: the API key (401 without "Authorization: Bearer KEY"; /health, /metrics
+/// and the page at GET / stay open), and every failure as TEI's error body with its status (400 JSON, 413 size, 422 validation, 429 overload,
 /// 500 backend).
 /// </summary>
 internal sealed class ErrorHandling(string? apiKey)
@@ -15,7 +15,7 @@ internal sealed class ErrorHandling(string? apiKey)
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        if (_expected is not null && context.Request.Path != "/health" && context.Request.Path != "/metrics" && !Authorized(context.Request.Headers.Authorization.ToString()))
+        if (_expected is not null && !IsOpen(context.Request) && !Authorized(context.Request.Headers.Authorization.ToString()))
         {
             await WriteAsync(context, new ApiException(401, "unauthorized", "missing or wrong API key: send \"Authorization: Bearer KEY\""));
             return;
@@ -45,6 +45,11 @@ internal sealed class ErrorHandling(string? apiKey)
             await WriteAsync(context, new ApiException(500, "backend", $"inference failed: {e.Message}"));
         }
     }
+
+    /// <summary>Routes without the key: probes (/health), scrapes (/metrics, as in TEI) and the teaching page itself
+    /// (GET /: a browser cannot send the header when it navigates; the page's calls carry the key).</summary>
+    private static bool IsOpen(HttpRequest request) =>
+        request.Path == "/health" || request.Path == "/metrics" || (request.Path == "/" && HttpMethods.IsGet(request.Method));
 
     private bool Authorized(string header) =>
         CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header), _expected);

@@ -172,7 +172,7 @@ public sealed class ServerRouteTests
     }
 
     [Test]
-    public async Task Api_key_is_required_except_for_health()
+    public async Task Api_key_is_required_except_for_health_metrics_and_the_page()
     {
         await using var s = await RunningServer.StartAsync(_embedder, new ServerOptions { Model = "m", ApiKey = "secret" });
         Assert.That((await s.PostJsonAsync("/embed", """{"inputs": "a"}""")).Status, Is.EqualTo(200), "with the key");
@@ -189,6 +189,12 @@ public sealed class ServerRouteTests
             Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         using (HttpResponseMessage r = await anonymous.GetAsync("/health"))
             Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        using (HttpResponseMessage r = await anonymous.GetAsync("/"))
+            Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the teaching page opens without the key (its calls carry it)");
+        using (HttpResponseMessage r = await anonymous.PostAsync("/", new StringContent("{}")))
+            Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "only GET / is open");
+        using (HttpResponseMessage r = await anonymous.PostAsync("/attention", new StringContent("""{"text": "a"}""", System.Text.Encoding.UTF8, "application/json")))
+            Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "the page's routes stay behind the key");
     }
 
     [Test]
