@@ -23,16 +23,19 @@ public sealed class BertLayer
     public LayerNormParameters OutputLayerNorm { get; }
     public HiddenActivation Activation { get; }
 
-    internal BertLayer(Checkpoint checkpoint, BertConfig config, int index)
+    internal BertLayer(Checkpoint checkpoint, BertConfig config, int index, LoadOptions options)
     {
         BertLayerParameterNames n = BertParameterNames.Layer(index);
         int h = config.HiddenSize, inter = config.IntermediateSize;
         float eps = config.LayerNormEps;
-        SelfAttention = new BertSelfAttention(checkpoint, config, n);
-        AttentionOutput = LinearLoader.Load(checkpoint, n.AttentionOutputDenseWeight, n.AttentionOutputDenseBias, h, h);
+        SelfAttention = new BertSelfAttention(checkpoint, config, n, options);
+        AttentionOutput = LinearLoader.Load(checkpoint, n.AttentionOutputDenseWeight, n.AttentionOutputDenseBias, h, h,
+            options.IsInt8(EncoderProjections.AttentionOutput));
         AttentionLayerNorm = LinearLoader.LoadLayerNorm(checkpoint, n.AttentionOutputLayerNormWeight, n.AttentionOutputLayerNormBias, h, eps);
-        Intermediate = LinearLoader.Load(checkpoint, n.IntermediateDenseWeight, n.IntermediateDenseBias, inter, h);
-        Output = LinearLoader.Load(checkpoint, n.OutputDenseWeight, n.OutputDenseBias, h, inter);
+        Intermediate = LinearLoader.Load(checkpoint, n.IntermediateDenseWeight, n.IntermediateDenseBias, inter, h,
+            options.IsInt8(EncoderProjections.Intermediate));
+        Output = LinearLoader.Load(checkpoint, n.OutputDenseWeight, n.OutputDenseBias, h, inter,
+            options.IsInt8(EncoderProjections.Output));
         OutputLayerNorm = LinearLoader.LoadLayerNorm(checkpoint, n.OutputLayerNormWeight, n.OutputLayerNormBias, h, eps);
         Activation = config.HiddenAct;
     }

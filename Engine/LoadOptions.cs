@@ -1,0 +1,33 @@
+using BertSharp.Weights.Hub;
+
+namespace BertSharp.Engine;
+
+/// <summary>
+/// How a model is loaded: weight precision and hub settings. Accepted by <see cref="BertModel.Load(string, LoadOptions?)"/>,
+/// the task heads' Load, <see cref="SentenceEmbedder"/>, <see cref="CrossEncoder"/> and <see cref="SparseEncoder"/>.
+/// </summary>
+/// <example>
+/// var model = BertModel.Load("models/all-MiniLM-L6-v2", new LoadOptions { Quantization = WeightQuantization.Int8 });
+/// </example>
+public sealed record LoadOptions
+{
+    /// <summary>fp32 (default) or dynamic int8 for the encoder's linear layers; see <see cref="WeightQuantization.Int8"/>.</summary>
+    public WeightQuantization Quantization { get; init; }
+
+    /// <summary>
+    /// With <see cref="WeightQuantization.Int8"/>: the projections of every encoder layer that run int8; the others
+    /// stay fp32 (a precision plan for layers too sensitive to quantize). Default <see cref="EncoderProjections.All"/>
+    /// (measured on all-MiniLM-L6-v2: docs/quantization.md). Ignored without quantization.
+    /// </summary>
+    public EncoderProjections Int8Projections { get; init; } = EncoderProjections.All;
+
+    /// <summary>Hub settings for a hub id; null = <see cref="HubOptions.FromEnvironment"/>.</summary>
+    public HubOptions? Hub { get; init; }
+
+    /// <summary>fp32, hub settings from the environment.</summary>
+    public static LoadOptions Default { get; } = new();
+
+    /// <summary>Whether <paramref name="projection"/> of an encoder layer is loaded int8.</summary>
+    internal bool IsInt8(EncoderProjections projection) =>
+        Quantization == WeightQuantization.Int8 && (Int8Projections & projection) != 0;
+}
