@@ -30,7 +30,8 @@ public sealed class BertModel
     /// <summary>fp32, or int8 when loaded with <see cref="WeightQuantization.Int8"/>.</summary>
     public WeightQuantization Quantization => LoadOptions.Quantization;
 
-    private BertModel(string directory, Checkpoint checkpoint, BertTokenizer? tokenizer, SentenceTransformersConfig? st, LoadOptions options)
+    private BertModel(string directory, Checkpoint checkpoint, BertTokenizer? tokenizer, SentenceTransformersConfig? st, LoadOptions options,
+        QuantizationPlan plan)
     {
         Directory = directory;
         LoadOptions = options with { Hub = null };
@@ -38,7 +39,7 @@ public sealed class BertModel
         Tokenizer = tokenizer;
         SentenceTransformers = st;
         Embeddings = new BertEmbeddings(checkpoint, Config);
-        Encoder = new BertEncoder(checkpoint, Config, options);
+        Encoder = new BertEncoder(checkpoint, Config, plan);
         Pooler = checkpoint.Contains("pooler.dense.weight") ? new BertPooler(checkpoint, Config) : null;
     }
 
@@ -80,7 +81,8 @@ public sealed class BertModel
                 ? BertTokenizer.FromDirectory(directory)
                 : null;
         var st = SentenceTransformersConfig.TryLoad(directory);
-        return new BertModel(directory, checkpoint, tokenizer, st, options ?? LoadOptions.Default);
+        options ??= LoadOptions.Default;
+        return new BertModel(directory, checkpoint, tokenizer, st, options, QuantizationPlan.Create(checkpoint, options, tokenizer));
     }
 
     /// <summary>

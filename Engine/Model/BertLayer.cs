@@ -23,21 +23,22 @@ public sealed class BertLayer
     public LayerNormParameters OutputLayerNorm { get; }
     public HiddenActivation Activation { get; }
 
-    internal BertLayer(Checkpoint checkpoint, BertConfig config, int index, LoadOptions options)
+    internal BertLayer(Checkpoint checkpoint, BertConfig config, int index, QuantizationPlan plan)
     {
         BertLayerParameterNames n = BertParameterNames.Layer(index);
         int h = config.HiddenSize, inter = config.IntermediateSize;
         float eps = config.LayerNormEps;
-        SelfAttention = new BertSelfAttention(checkpoint, config, n, options);
-        AttentionOutput = LinearLoader.Load(checkpoint, n.AttentionOutputDenseWeight, n.AttentionOutputDenseBias, h, h,
-            options.IsInt8(EncoderProjections.AttentionOutput));
+        SelfAttention = new BertSelfAttention(checkpoint, config, n, index, plan);
+        AttentionOutput = Load(n.AttentionOutputDenseWeight, n.AttentionOutputDenseBias, h, h, EncoderProjections.AttentionOutput);
         AttentionLayerNorm = LinearLoader.LoadLayerNorm(checkpoint, n.AttentionOutputLayerNormWeight, n.AttentionOutputLayerNormBias, h, eps);
-        Intermediate = LinearLoader.Load(checkpoint, n.IntermediateDenseWeight, n.IntermediateDenseBias, inter, h,
-            options.IsInt8(EncoderProjections.Intermediate));
-        Output = LinearLoader.Load(checkpoint, n.OutputDenseWeight, n.OutputDenseBias, h, inter,
-            options.IsInt8(EncoderProjections.Output));
+        Intermediate = Load(n.IntermediateDenseWeight, n.IntermediateDenseBias, inter, h, EncoderProjections.Intermediate);
+        Output = Load(n.OutputDenseWeight, n.OutputDenseBias, h, inter, EncoderProjections.Output);
         OutputLayerNorm = LinearLoader.LoadLayerNorm(checkpoint, n.OutputLayerNormWeight, n.OutputLayerNormBias, h, eps);
         Activation = config.HiddenAct;
+
+        Linear Load(string weight, string bias, int outFeatures, int inFeatures, EncoderProjections projection) =>
+            plan.Build(checkpoint.ReadFloat32(weight, outFeatures, inFeatures), checkpoint.ReadFloat32(bias, outFeatures),
+                outFeatures, inFeatures, index, projection);
     }
 
     /// <summary>x: [TotalTokens, hidden] is replaced by the layer's output.</summary>

@@ -19,7 +19,7 @@ public sealed class BertSelfAttention
     public int NumHeads { get; }
     public int HeadDim { get; }
 
-    internal BertSelfAttention(Checkpoint checkpoint, BertConfig config, BertLayerParameterNames names, LoadOptions options)
+    internal BertSelfAttention(Checkpoint checkpoint, BertConfig config, BertLayerParameterNames names, int layer, QuantizationPlan plan)
     {
         int h = config.HiddenSize;
         NumHeads = config.NumAttentionHeads; HeadDim = config.HeadDim;
@@ -31,9 +31,7 @@ public sealed class BertSelfAttention
             checkpoint.ReadFloat32(parts[i].Weight, weight.AsSpan(i * h * h, h * h), h, h);
             checkpoint.ReadFloat32(parts[i].Bias, bias.AsSpan(i * h, h), h);
         }
-        QueryKeyValue = options.IsInt8(EncoderProjections.QueryKeyValue)
-            ? Linear.Quantize(weight, bias, 3 * h, h)
-            : new Linear(weight, bias, 3 * h, h);
+        QueryKeyValue = plan.Build(weight, bias, 3 * h, h, layer, EncoderProjections.QueryKeyValue);
     }
 
     /// <summary>

@@ -9,14 +9,7 @@ namespace BertSharp.Engine.Model;
 internal static class LinearLoader
 {
     public static Linear Load(Checkpoint checkpoint, string weightName, string biasName, int outFeatures, int inFeatures) =>
-        Load(checkpoint, weightName, biasName, outFeatures, inFeatures, int8: false);
-
-    /// <param name="int8">true = an int8 layer (<see cref="Linear.Quantize"/>)</param>
-    public static Linear Load(Checkpoint checkpoint, string weightName, string biasName, int outFeatures, int inFeatures, bool int8)
-    {
-        float[] weight = checkpoint.ReadFloat32(weightName, outFeatures, inFeatures), bias = checkpoint.ReadFloat32(biasName, outFeatures);
-        return int8 ? Linear.Quantize(weight, bias, outFeatures, inFeatures) : new Linear(weight, bias, outFeatures, inFeatures);
-    }
+        new(checkpoint.ReadFloat32(weightName, outFeatures, inFeatures), checkpoint.ReadFloat32(biasName, outFeatures), outFeatures, inFeatures);
 
     public static LayerNormParameters LoadLayerNorm(Checkpoint checkpoint, string weightName, string biasName, int size, float eps) =>
         new(checkpoint.ReadFloat32(weightName, size), checkpoint.ReadFloat32(biasName, size), eps);
