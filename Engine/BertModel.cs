@@ -30,8 +30,7 @@ public sealed class BertModel
     /// <summary>fp32, or int8 when loaded with <see cref="WeightQuantization.Int8"/>.</summary>
     public WeightQuantization Quantization => LoadOptions.Quantization;
 
-    private BertModel(string directory, Checkpoint checkpoint, BertTokenizer? tokenizer, SentenceTransformersConfig? st, LoadOptions options,
-        QuantizationPlan plan)
+    private BertModel(string directory, Checkpoint checkpoint, BertTokenizer? tokenizer, SentenceTransformersConfig? st, LoadOptions options)
     {
         Directory = directory;
         LoadOptions = options with { Hub = null };
@@ -39,7 +38,9 @@ public sealed class BertModel
         Tokenizer = tokenizer;
         SentenceTransformers = st;
         Embeddings = new BertEmbeddings(checkpoint, Config);
-        Encoder = new BertEncoder(checkpoint, Config, plan);
+        var plan = new QuantizationPlan(options);
+        using (SmoothingCalibration? calibration = plan.NeedsCalibration ? new SmoothingCalibration(Config, tokenizer, Embeddings) : null)
+            Encoder = new BertEncoder(checkpoint, Config, plan, calibration);
         Pooler = checkpoint.Contains("pooler.dense.weight") ? new BertPooler(checkpoint, Config) : null;
     }
 
@@ -82,7 +83,7 @@ public sealed class BertModel
                 : null;
         var st = SentenceTransformersConfig.TryLoad(directory);
         options ??= LoadOptions.Default;
-        return new BertModel(directory, checkpoint, tokenizer, st, options, QuantizationPlan.Create(checkpoint, options, tokenizer));
+        return new BertModel(directory, checkpoint, tokenizer, st, options);
     }
 
     /// <summary>

@@ -19,7 +19,8 @@ public sealed class BertSelfAttention
     public int NumHeads { get; }
     public int HeadDim { get; }
 
-    internal BertSelfAttention(Checkpoint checkpoint, BertConfig config, BertLayerParameterNames names, int layer, QuantizationPlan plan)
+    internal BertSelfAttention(Checkpoint checkpoint, BertConfig config, BertLayerParameterNames names, QuantizationPlan plan,
+        float[]? inputMaxAbs)
     {
         int h = config.HiddenSize;
         NumHeads = config.NumAttentionHeads; HeadDim = config.HeadDim;
@@ -31,7 +32,7 @@ public sealed class BertSelfAttention
             checkpoint.ReadFloat32(parts[i].Weight, weight.AsSpan(i * h * h, h * h), h, h);
             checkpoint.ReadFloat32(parts[i].Bias, bias.AsSpan(i * h, h), h);
         }
-        QueryKeyValue = plan.Build(weight, bias, 3 * h, h, layer, EncoderProjections.QueryKeyValue);
+        QueryKeyValue = plan.Build(weight, bias, 3 * h, h, EncoderProjections.QueryKeyValue, inputMaxAbs);
     }
 
     /// <summary>
