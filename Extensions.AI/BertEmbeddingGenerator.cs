@@ -175,7 +175,7 @@ public sealed class BertEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
             throw new ArgumentException("BertEmbeddingGeneratorOptions.ModelFolderOrHubId is not set: give a model folder or a hub id", nameof(options));
         if (options.BatchSize < 1)
             throw new ArgumentException($"BertEmbeddingGeneratorOptions.BatchSize is {options.BatchSize}; it must be at least 1", nameof(options));
-        BertModel model = BertModel.Load(options.ModelFolderOrHubId, options.Hub);
+        BertModel model = BertModel.Load(options.ModelFolderOrHubId, new LoadOptions { Quantization = options.Quantization, Hub = options.Hub });
         return new SentenceEmbedder(model, options.Pooling, options.Normalize, options.LongInputs)
         {
             BatchSize = options.BatchSize,

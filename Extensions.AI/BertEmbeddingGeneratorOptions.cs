@@ -46,4 +46,7 @@ public sealed class BertEmbeddingGeneratorOptions
 
     /// <summary>Hub settings (endpoint, token, cache, offline, download progress); null = from the environment.</summary>
     public HubOptions? Hub { get; set; }
+
+    /// <summary>The encoder's weight precision: fp32 (default) or dynamic int8 (<see cref="WeightQuantization.Int8"/>, docs/quantization.md).</summary>
+    public WeightQuantization Quantization { get; set; }
 }

@@ -67,7 +67,8 @@ public sealed class BertServer : IAsyncDisposable
     public static BertServer Create(ServerOptions options, Action<ILoggingBuilder>? logging = null)
     {
         options.Validate();
-        return new BertServer(ServedModel.Load(options.Model, options.Threads, Math.Max(32, options.MaxBatchRequests)), options, logging);
+        return new BertServer(ServedModel.Load(options.Model, options.Threads, Math.Max(32, options.MaxBatchRequests),
+            new LoadOptions { Quantization = options.Quantization }), options, logging);
     }
 
     /// <summary>A server over an embedder already loaded (tests; hosts that share one model).</summary>

@@ -78,13 +78,14 @@ public sealed class ServedModel
     /// Loads a folder or hub id once: the head config.json names (one of <see cref="BertHeads.SupportedArchitectures"/>),
     /// else the plain encoder.
     /// </summary>
-    public static ServedModel Load(string folderOrHubId, int threads, int batchSize)
+    /// <param name="options">int8 quantization of the encoder (heads stay fp32); null = fp32</param>
+    public static ServedModel Load(string folderOrHubId, int threads, int batchSize, LoadOptions? options = null)
     {
         string directory = ModelResolver.Resolve(folderOrHubId);
         using Checkpoint checkpoint = Checkpoint.Open(directory);
         IReadOnlyList<string> archs = checkpoint.Config.Architectures;
-        BertTaskModel? head = archs.Count > 0 && BertHeads.SupportedArchitectures.Contains(archs[0]) ? BertHeads.Load(checkpoint) : null;
-        BertModel bert = head?.Bert ?? BertModel.Load(checkpoint);
+        BertTaskModel? head = archs.Count > 0 && BertHeads.SupportedArchitectures.Contains(archs[0]) ? BertHeads.Load(checkpoint, options) : null;
+        BertModel bert = head?.Bert ?? BertModel.Load(checkpoint, options);
         var embedder = new SentenceEmbedder(bert) { MaxThreads = threads, BatchSize = batchSize };
         return new ServedModel(embedder, head, threads);
     }

@@ -13,12 +13,18 @@ public sealed class BertEncoder
     public RelativePositionBias? RelativeBias { get; }
     private readonly int _hidden, _heads;
 
-    internal BertEncoder(Checkpoint checkpoint, BertConfig config)
+    /// <param name="calibration">with a plan that smooths: each layer is first built fp32 and run on the calibration
+    /// batch (<see cref="SmoothingCalibration"/>), then built as the plan says with the statistics it gave</param>
+    internal BertEncoder(Checkpoint checkpoint, BertConfig config, QuantizationPlan plan, SmoothingCalibration? calibration = null)
     {
         _hidden = config.HiddenSize; _heads = config.NumAttentionHeads;
         var layers = new BertLayer[config.NumHiddenLayers];
         if (config.Encoder.HasRelativeAttentionBias) RelativeBias = new RelativePositionBias(checkpoint, config);
-        for (int i = 0; i < layers.Length; i++) layers[i] = new BertLayer(checkpoint, config, i, RelativeBias);
+        for (int i = 0; i < layers.Length; i++)
+        {
+            float[][]? inputMaxAbs = calibration?.Observe(new BertLayer(checkpoint, config, i, RelativeBias, QuantizationPlan.Float32));
+            layers[i] = new BertLayer(checkpoint, config, i, RelativeBias, plan, inputMaxAbs);
+        }
         Layers = layers;
     }
 

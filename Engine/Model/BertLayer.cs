@@ -25,18 +25,25 @@ public sealed class BertLayer
     public LayerNormParameters OutputLayerNorm { get; }
     public HiddenActivation Activation { get; }
 
-    internal BertLayer(Checkpoint checkpoint, BertConfig config, int index, RelativePositionBias? relativeBias)
+    /// <param name="inputMaxAbs">null, or per projection (query/key/value, attention output, intermediate, output) max |x|
+    /// per input channel from <see cref="SmoothingCalibration"/></param>
+    internal BertLayer(Checkpoint checkpoint, BertConfig config, int index, RelativePositionBias? relativeBias,
+        QuantizationPlan plan, float[][]? inputMaxAbs = null)
     {
         BertLayerParameterNames n = EncoderParameterNames.For(config.Encoder).Layer(index);
         int h = config.HiddenSize, inter = config.IntermediateSize;
         float eps = config.LayerNormEps;
-        SelfAttention = new BertSelfAttention(checkpoint, config, n, relativeBias);
-        AttentionOutput = LinearLoader.Load(checkpoint, n.AttentionOutputDenseWeight, n.AttentionOutputDenseBias, h, h);
+        SelfAttention = new BertSelfAttention(checkpoint, config, n, relativeBias, plan, inputMaxAbs?[0]);
+        AttentionOutput = Load(n.AttentionOutputDenseWeight, n.AttentionOutputDenseBias, h, h, EncoderProjections.AttentionOutput, inputMaxAbs?[1]);
         AttentionLayerNorm = LinearLoader.LoadLayerNorm(checkpoint, n.AttentionOutputLayerNormWeight, n.AttentionOutputLayerNormBias, h, eps);
-        Intermediate = LinearLoader.Load(checkpoint, n.IntermediateDenseWeight, n.IntermediateDenseBias, inter, h);
-        Output = LinearLoader.Load(checkpoint, n.OutputDenseWeight, n.OutputDenseBias, h, inter);
+        Intermediate = Load(n.IntermediateDenseWeight, n.IntermediateDenseBias, inter, h, EncoderProjections.Intermediate, inputMaxAbs?[2]);
+        Output = Load(n.OutputDenseWeight, n.OutputDenseBias, h, inter, EncoderProjections.Output, inputMaxAbs?[3]);
         OutputLayerNorm = LinearLoader.LoadLayerNorm(checkpoint, n.OutputLayerNormWeight, n.OutputLayerNormBias, h, eps);
         Activation = config.HiddenAct;
+
+        Linear Load(string weight, string bias, int outFeatures, int inFeatures, EncoderProjections projection, float[]? maxAbs) =>
+            plan.Build(checkpoint.ReadFloat32(weight, outFeatures, inFeatures), checkpoint.ReadFloat32(bias, outFeatures),
+                outFeatures, inFeatures, projection, maxAbs);
     }
 
     /// <summary>x: [TotalTokens, hidden] is replaced by the layer's output.</summary>

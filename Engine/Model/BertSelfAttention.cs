@@ -21,7 +21,9 @@ public sealed class BertSelfAttention
     /// <summary>MPNet's bias, shared by every layer; null for every other family (then nothing is added).</summary>
     public RelativePositionBias? RelativeBias { get; }
 
-    internal BertSelfAttention(Checkpoint checkpoint, BertConfig config, BertLayerParameterNames names, RelativePositionBias? relativeBias)
+    internal BertSelfAttention(Checkpoint checkpoint, BertConfig config, BertLayerParameterNames names,
+        RelativePositionBias? relativeBias, QuantizationPlan plan,
+        float[]? inputMaxAbs)
     {
         RelativeBias = relativeBias;
         int h = config.HiddenSize;
@@ -34,7 +36,7 @@ public sealed class BertSelfAttention
             checkpoint.ReadFloat32(parts[i].Weight, weight.AsSpan(i * h * h, h * h), h, h);
             checkpoint.ReadFloat32(parts[i].Bias, bias.AsSpan(i * h, h), h);
         }
-        QueryKeyValue = new Linear(weight, bias, 3 * h, h);
+        QueryKeyValue = plan.Build(weight, bias, 3 * h, h, EncoderProjections.QueryKeyValue, inputMaxAbs);
     }
 
     /// <summary>

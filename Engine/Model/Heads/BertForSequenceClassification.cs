@@ -53,14 +53,20 @@ public sealed class BertForSequenceClassification : BertTaskModel
         };
     }
 
-    public static BertForSequenceClassification Load(string directory)
+    public static BertForSequenceClassification Load(string directory) => Load(directory, null);
+
+    /// <param name="options">int8 quantization of the encoder, hub settings; null = fp32</param>
+    public static BertForSequenceClassification Load(string directory, LoadOptions? options)
     {
-        using Checkpoint checkpoint = Open(directory);
-        return Load(checkpoint);
+        using Checkpoint checkpoint = Open(directory, options);
+        return Load(checkpoint, options);
     }
 
     /// <summary>The head config.json model_type implies (its architectures entry is not needed here).</summary>
-    public static BertForSequenceClassification Load(Checkpoint checkpoint)
+    public static BertForSequenceClassification Load(Checkpoint checkpoint) => Load(checkpoint, null);
+
+    /// <param name="options">int8 quantization of the encoder (the head stays fp32); null = fp32</param>
+    public static BertForSequenceClassification Load(Checkpoint checkpoint, LoadOptions? options)
     {
         BertConfig c = checkpoint.Config;
         int labels = ConfigNumLabels(c);
@@ -69,7 +75,7 @@ public sealed class BertForSequenceClassification : BertTaskModel
         var unexpected = HeadTensors.Verify(checkpoint, c.Encoder.ClassPrefix + "ForSequenceClassification",
             [.. BertParameterNames.ForBertModel(c, withPooler), .. SequenceClassificationHead.Expected(c, labels)],
             withPooler ? [] : [BertParameterNames.PoolerDenseWeight, BertParameterNames.PoolerDenseBias]);
-        BertModel bert = BertModel.Load(checkpoint);
+        BertModel bert = BertModel.Load(checkpoint, options);
         return new BertForSequenceClassification(bert, SequenceClassificationHead.Load(checkpoint, labels), unexpected);
     }
 
