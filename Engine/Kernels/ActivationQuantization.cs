@@ -57,10 +57,31 @@ public static class ActivationQuantization
             quantized.Clear();
             return 0f;
         }
-        int done = Vector128.IsHardwareAccelerated ? QuantizeVector128(row, quantized, inv, level) : 0;
+        int done = Vector256.IsHardwareAccelerated ? QuantizeVector256(row, quantized, inv, level) : 0;
+        if (Vector128.IsHardwareAccelerated) done += QuantizeVector128(row[done..], quantized[done..], inv, level);
         for (int p = done; p < row.Length; p++)
             quantized[p] = Quantize(row[p], inv, level);
         return maxAbs / level;
+    }
+
+    // As QuantizeVector128, 32 elements at a time (Vector256.Narrow keeps element order). ConvertToInt32Native: the
+    // values are already rounded and clamped to ±127, where every conversion is exact.
+    private static int QuantizeVector256(ReadOnlySpan<float> row, Span<sbyte> quantized, float inv, float level)
+    {
+        Vector256<float> scale = Vector256.Create(inv), low = Vector256.Create(-level), high = Vector256.Create(level);
+        ref float source = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(row);
+        ref sbyte target = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(quantized);
+        int p = 0;
+        for (; p + 32 <= row.Length; p += 32)
+        {
+            Vector256<int> a = Step(Vector256.LoadUnsafe(ref source, (nuint)p)), b = Step(Vector256.LoadUnsafe(ref source, (nuint)p + 8));
+            Vector256<int> c = Step(Vector256.LoadUnsafe(ref source, (nuint)p + 16)), d = Step(Vector256.LoadUnsafe(ref source, (nuint)p + 24));
+            Vector256.Narrow(Vector256.Narrow(a, b), Vector256.Narrow(c, d)).StoreUnsafe(ref target, (nuint)p);
+        }
+        return p;
+
+        Vector256<int> Step(Vector256<float> v) =>
+            Vector256.ConvertToInt32Native(Vector256.Min(Vector256.Max(Vector256.Round(v * scale), low), high));
     }
 
     // The same rule 16 elements at a time: the same float multiply, Vector128.Round (ties to even, as MathF.Round),
@@ -80,7 +101,7 @@ public static class ActivationQuantization
         return p;
 
         Vector128<int> Step(Vector128<float> v) =>
-            Vector128.ConvertToInt32(Vector128.Min(Vector128.Max(Vector128.Round(v * scale), low), high));
+            Vector128.ConvertToInt32Native(Vector128.Min(Vector128.Max(Vector128.Round(v * scale), low), high));
     }
 
     /// <summary>clamp(RoundHalfToEven(value · inv), -127, 127).</summary>

@@ -282,7 +282,20 @@ public static class Int8Gemm
                 float* yRow = _y + (long)i * _n + j0;
                 int* a = acc + r * W;
                 int c = 0;
-                if (width == W && Vector128.IsHardwareAccelerated)
+                if (width == W && Vector256.IsHardwareAccelerated)
+                {
+                    // Dequantize's expression lane by lane: the same int→float conversion, multiplies and adds (no FMA).
+                    Vector256<float> sxv = Vector256.Create(sx);
+                    float* residualRow = _residual != null ? _residual + (long)i * _n + j0 : null;
+                    for (; c < W; c += 8)
+                    {
+                        Vector256<float> v = Vector256.ConvertToSingle(Vector256.Load(a + c)) * (sxv * Vector256.Load(sw + c));
+                        if (_bias != null) v += Vector256.Load(_bias + j0 + c);
+                        if (residualRow != null) v += Vector256.Load(residualRow + c);
+                        v.Store(yRow + c);
+                    }
+                }
+                else if (width == W && Vector128.IsHardwareAccelerated)
                 {
                     // Dequantize's expression lane by lane: the same int→float conversion, multiplies and adds (no FMA).
                     Vector128<float> sxv = Vector128.Create(sx);
