@@ -16,7 +16,7 @@ public sealed class Linear
     /// <summary>b: [out]</summary>
     public float[] Bias { get; }
 
-    public Linear(float[] weight, float[] bias, int outFeatures, int inFeatures)
+    public Linear(ReadOnlySpan<float> weight, float[] bias, int outFeatures, int inFeatures)
     {
         if (weight.Length != outFeatures * inFeatures) throw new ArgumentException($"weight has {weight.Length} floats, expected [{outFeatures},{inFeatures}]", nameof(weight));
         if (bias.Length != outFeatures) throw new ArgumentException($"bias has {bias.Length} floats, expected [{outFeatures}]", nameof(bias));
