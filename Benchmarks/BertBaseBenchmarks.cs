@@ -12,6 +12,8 @@ namespace BertSharp.Benchmarks;
 /// from seed 42, see <see cref="SyntheticCheckpoint"/>): forward pass time, GFLOP/s and % of the machine's fp32 peak
 /// (one core's peak measured in the same process, × threads). No ONNX baseline: we have no BERT-base ONNX file here.
 /// Run: dotnet run -c Release --project Benchmarks -- --filter '*BertBase*' --job short
+/// INT8 HOOK (issue 11): when BertModel can load int8 weights (branch int8-model), load a second model with that option
+/// in Setup and add a "BertSharp int8 RunInto" benchmark next to RunInto (target: 1×8 int8 ≤ 0.4× fp32).
 /// </summary>
 [Config(typeof(BertBaseConfig))]
 [MemoryDiagnoser]

@@ -6,20 +6,25 @@ namespace BertSharp.Benchmarks;
 
 /// <summary>
 /// all-MiniLM-L6-v2 forward pass (last_hidden_state) on synthetic ids: BertSharp vs ONNX Runtime (CPU, 2 intra-op
-/// threads, all graph optimisations) on the official ONNX export, measured in the same run.
+/// threads, all graph optimisations) on the official ONNX export, and ONNX Runtime on the same export dynamically
+/// quantized to int8 (shared/baselines/all-MiniLM-L6-v2-onnx: quantize_dynamic's per-tensor default and per-channel),
+/// measured in the same run.
 /// Run: dotnet run -c Release --project Benchmarks -- --filter '*EndToEnd*'
+/// (one path only, e.g. --filter '*EndToEnd*OnnxRuntimeInt8*'; BERT-base shapes: BertBaseBenchmarks)
+/// Our int8 rows: when BertModel can load int8 weights (issue 11, branch int8-model), add a BertSharp int8 model and
+/// row here (see the INT8 HOOK below).
 /// </summary>
 [MemoryDiagnoser]
 public class EndToEndBenchmarks
 {
-    [Params("1x8", "1x32", "1x128", "1x512", "32x128")]
+    [Params("1x8", "1x128", "1x512", "32x128")]
     public string Shape { get; set; } = "1x128";
 
     private int _batch, _seq;
     private BertModel _model = null!;
     private BertBatch _input = null!;
     private float[] _output = null!;
-    private InferenceSession _session = null!;
+    private InferenceSession _session = null!, _sessionInt8 = null!, _sessionInt8PerChannel = null!;
     private OrtValue[] _ortInputs = null!;
     private string[] _ortInputNames = null!;
     private string[] _ortOutputNames = null!;
@@ -39,6 +44,10 @@ public class EndToEndBenchmarks
 
         using var so = new SessionOptions { IntraOpNumThreads = 2, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         _session = new InferenceSession(BenchmarkData.MiniLmOnnx(), so);
+        _sessionInt8 = new InferenceSession(BenchmarkData.MiniLmOnnxInt8(perChannel: false), so);
+        _sessionInt8PerChannel = new InferenceSession(BenchmarkData.MiniLmOnnxInt8(perChannel: true), so);
+        // INT8 HOOK: _modelInt8 = BertModel.Load(BenchmarkData.MiniLmDirectory, <int8 load option>) and a
+        // "BertSharp int8 RunInto" benchmark like BertSharpInto below.
         long[] shape = [_batch, _seq];
         long[] longIds = Array.ConvertAll(ids, x => (long)x);
         long[] mask = new long[ids.Length]; Array.Fill(mask, 1L);
@@ -61,6 +70,20 @@ public class EndToEndBenchmarks
         return results[0].GetTensorDataAsSpan<float>()[0];
     }
 
+    [Benchmark(Description = "ONNX Runtime int8 per-tensor")]
+    public float OnnxRuntimeInt8()
+    {
+        using var results = _sessionInt8.Run(_ortRun, _ortInputNames, _ortInputs, _ortOutputNames);
+        return results[0].GetTensorDataAsSpan<float>()[0];
+    }
+
+    [Benchmark(Description = "ONNX Runtime int8 per-channel")]
+    public float OnnxRuntimeInt8PerChannel()
+    {
+        using var results = _sessionInt8PerChannel.Run(_ortRun, _ortInputNames, _ortInputs, _ortOutputNames);
+        return results[0].GetTensorDataAsSpan<float>()[0];
+    }
+
     [Benchmark(Description = "BertSharp")]
     public float BertSharp() => _model.Run(_input, _options).LastHiddenState[0];
 
@@ -77,6 +100,8 @@ public class EndToEndBenchmarks
     {
         foreach (var v in _ortInputs) v.Dispose();
         _session.Dispose();
+        _sessionInt8.Dispose();
+        _sessionInt8PerChannel.Dispose();
         _ortRun.Dispose();
     }
 }
