@@ -25,15 +25,21 @@ public sealed class BertModel
     /// <summary>Null for checkpoints saved without a pooler (e.g. BertForMaskedLM).</summary>
     public BertPooler? Pooler { get; }
     public string Directory { get; }
+    /// <summary>How the model was loaded (weight precision); hub settings are not kept.</summary>
+    public LoadOptions LoadOptions { get; }
+    /// <summary>fp32, or int8 when loaded with <see cref="WeightQuantization.Int8"/>.</summary>
+    public WeightQuantization Quantization => LoadOptions.Quantization;
 
-    private BertModel(string directory, Checkpoint checkpoint, BertTokenizer? tokenizer, SentenceTransformersConfig? st)
+    private BertModel(string directory, Checkpoint checkpoint, BertTokenizer? tokenizer, SentenceTransformersConfig? st, LoadOptions options,
+        QuantizationPlan plan)
     {
         Directory = directory;
+        LoadOptions = options with { Hub = null };
         Config = checkpoint.Config;
         Tokenizer = tokenizer;
         SentenceTransformers = st;
         Embeddings = new BertEmbeddings(checkpoint, Config);
-        Encoder = new BertEncoder(checkpoint, Config);
+        Encoder = new BertEncoder(checkpoint, Config, plan);
         Pooler = checkpoint.Contains("pooler.dense.weight") ? new BertPooler(checkpoint, Config) : null;
     }
 
@@ -47,11 +53,16 @@ public sealed class BertModel
 
     /// <summary>Same, with explicit hub settings (endpoint, token, cache folder, offline, progress, cancellation).</summary>
     /// <param name="hub">null = <see cref="HubOptions.FromEnvironment"/></param>
-    public static BertModel Load(string folderOrHubId, HubOptions? hub)
+    public static BertModel Load(string folderOrHubId, HubOptions? hub) =>
+        Load(folderOrHubId, hub is null ? null : new LoadOptions { Hub = hub });
+
+    /// <summary>Same, with load options: int8 quantization (<see cref="LoadOptions.Quantization"/>) and hub settings.</summary>
+    /// <param name="options">null = <see cref="LoadOptions.Default"/> (fp32, hub settings from the environment)</param>
+    public static BertModel Load(string folderOrHubId, LoadOptions? options)
     {
-        string directory = ModelResolver.Resolve(folderOrHubId, hub);
+        string directory = ModelResolver.Resolve(folderOrHubId, options?.Hub);
         using var checkpoint = Checkpoint.Open(directory);
-        return Load(checkpoint);
+        return Load(checkpoint, options);
     }
 
     /// <summary>
@@ -59,7 +70,10 @@ public sealed class BertModel
     /// The tokenizer and sentence-transformers files come from the checkpoint's folder. The checkpoint may be disposed
     /// afterwards: the model keeps its own copies of the weights.
     /// </summary>
-    public static BertModel Load(Checkpoint checkpoint)
+    public static BertModel Load(Checkpoint checkpoint) => Load(checkpoint, options: null);
+
+    /// <summary>Same, with load options (<see cref="LoadOptions.Hub"/> is not used: the checkpoint is open already).</summary>
+    public static BertModel Load(Checkpoint checkpoint, LoadOptions? options)
     {
         string directory = checkpoint.Directory;
         BertTokenizer? tokenizer =
@@ -67,7 +81,8 @@ public sealed class BertModel
                 ? BertTokenizer.FromDirectory(directory)
                 : null;
         var st = SentenceTransformersConfig.TryLoad(directory);
-        return new BertModel(directory, checkpoint, tokenizer, st);
+        options ??= LoadOptions.Default;
+        return new BertModel(directory, checkpoint, tokenizer, st, options, QuantizationPlan.Create(checkpoint, options, tokenizer));
     }
 
     /// <summary>

@@ -49,6 +49,10 @@ public sealed class CrossEncoder
     public static CrossEncoder Load(string directory, TorchActivation? activation = null) =>
         new(BertForSequenceClassification.Load(directory), activation);
 
+    /// <param name="options">int8 quantization of the encoder, hub settings; null = fp32</param>
+    public static CrossEncoder Load(string directory, LoadOptions? options, TorchActivation? activation = null) =>
+        new(BertForSequenceClassification.Load(directory, options), activation);
+
     /// <summary>
     /// Scores [pairs][labels]: activation(logits), then softmax over the labels when <paramref name="applySoftmax"/>
     /// and there are several. <paramref name="activation"/> null = <see cref="Activation"/>; Identity = raw logits.

@@ -77,6 +77,11 @@ public sealed class SentenceEmbedder
         BertSharp.Weights.Hub.HubOptions? hub = null) =>
         new(BertModel.Load(directory, hub), pooling, normalize);
 
+    /// <param name="directory">a model folder or a hub id "org/name[@revision]"</param>
+    /// <param name="options">int8 quantization (<see cref="LoadOptions.Quantization"/>) and hub settings; null = fp32</param>
+    public static SentenceEmbedder Load(string directory, LoadOptions? options, PoolingMode? pooling = null, bool? normalize = null) =>
+        new(BertModel.Load(directory, options), pooling, normalize);
+
     public float[] Embed(string text, CancellationToken cancellationToken = default) => Embed([text], cancellationToken)[0];
 
     /// <summary>

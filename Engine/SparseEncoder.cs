@@ -40,6 +40,9 @@ public sealed class SparseEncoder
     /// <param name="directory">a model folder or hub id of a BertForMaskedLM checkpoint</param>
     public static SparseEncoder Load(string directory) => new(BertForMaskedLM.Load(directory));
 
+    /// <param name="options">int8 quantization of the encoder (the MLM head stays fp32), hub settings; null = fp32</param>
+    public static SparseEncoder Load(string directory, LoadOptions? options) => new(BertForMaskedLM.Load(directory, options));
+
     /// <summary>
     /// One sparse vector per text: every non-zero weight, or the <paramref name="topK"/> largest (max_active_dims).
     /// <paramref name="truncate"/> false: a text longer than <see cref="MaxLength"/> is an error naming it (TEI's truncate=false).

@@ -54,7 +54,7 @@ public sealed class BertServer : IAsyncDisposable
     public static BertServer Create(ServerOptions options, Action<ILoggingBuilder>? logging = null)
     {
         options.Validate();
-        var embedder = new SentenceEmbedder(BertModel.Load(options.Model, hub: null))
+        var embedder = new SentenceEmbedder(BertModel.Load(options.Model, new LoadOptions { Quantization = options.Quantization }))
         {
             MaxThreads = options.Threads,
             BatchSize = Math.Max(32, options.MaxBatchRequests),

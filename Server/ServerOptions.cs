@@ -1,3 +1,5 @@
+using BertSharp.Engine;
+
 namespace BertSharp.Server;
 
 /// <summary>Settings of <c>bertsharp serve</c> (names follow TEI's launcher flags where TEI has one).</summary>
@@ -26,6 +28,8 @@ public sealed class ServerOptions
     public string? ServedModelName { get; init; }
     /// <summary>Thread budget per forward pass (≤ 0 = all cores).</summary>
     public int Threads { get; init; }
+    /// <summary>The encoder's weight precision (--quantize int8: <see cref="WeightQuantization.Int8"/>); fp32 by default.</summary>
+    public WeightQuantization Quantization { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range.</summary>
     public void Validate()

@@ -8,11 +8,11 @@ public sealed class BertEncoder
     public IReadOnlyList<BertLayer> Layers { get; }
     private readonly int _hidden, _heads;
 
-    internal BertEncoder(Checkpoint checkpoint, BertConfig config)
+    internal BertEncoder(Checkpoint checkpoint, BertConfig config, QuantizationPlan plan)
     {
         _hidden = config.HiddenSize; _heads = config.NumAttentionHeads;
         var layers = new BertLayer[config.NumHiddenLayers];
-        for (int i = 0; i < layers.Length; i++) layers[i] = new BertLayer(checkpoint, config, i);
+        for (int i = 0; i < layers.Length; i++) layers[i] = new BertLayer(checkpoint, config, i, plan);
         Layers = layers;
     }
 

@@ -23,18 +23,26 @@ public sealed class BertLayer
     public LayerNormParameters OutputLayerNorm { get; }
     public HiddenActivation Activation { get; }
 
-    internal BertLayer(Checkpoint checkpoint, BertConfig config, int index)
+    internal BertLayer(Checkpoint checkpoint, BertConfig config, int index, QuantizationPlan plan)
     {
         BertLayerParameterNames n = BertParameterNames.Layer(index);
         int h = config.HiddenSize, inter = config.IntermediateSize;
         float eps = config.LayerNormEps;
-        SelfAttention = new BertSelfAttention(checkpoint, config, n);
-        AttentionOutput = LinearLoader.Load(checkpoint, n.AttentionOutputDenseWeight, n.AttentionOutputDenseBias, h, h);
+        SelfAttention = new BertSelfAttention(checkpoint, config, n, index, plan);
+        AttentionOutput = Load(n.AttentionOutputDenseWeight, n.AttentionOutputDenseBias, h, h, EncoderProjections.AttentionOutput);
         AttentionLayerNorm = LinearLoader.LoadLayerNorm(checkpoint, n.AttentionOutputLayerNormWeight, n.AttentionOutputLayerNormBias, h, eps);
-        Intermediate = LinearLoader.Load(checkpoint, n.IntermediateDenseWeight, n.IntermediateDenseBias, inter, h);
-        Output = LinearLoader.Load(checkpoint, n.OutputDenseWeight, n.OutputDenseBias, h, inter);
+        Intermediate = Load(n.IntermediateDenseWeight, n.IntermediateDenseBias, inter, h, EncoderProjections.Intermediate);
+        Output = Load(n.OutputDenseWeight, n.OutputDenseBias, h, inter, EncoderProjections.Output);
         OutputLayerNorm = LinearLoader.LoadLayerNorm(checkpoint, n.OutputLayerNormWeight, n.OutputLayerNormBias, h, eps);
         Activation = config.HiddenAct;
+
+        Linear Load(string weight, string bias, int outFeatures, int inFeatures, EncoderProjections projection)
+        {
+            // The unpacked weight lives only until it is packed (outside the GC heap: no garbage left behind).
+            using var unpacked = new LoadBuffer(checked(outFeatures * inFeatures));
+            checkpoint.ReadFloat32(weight, unpacked.Span, outFeatures, inFeatures);
+            return plan.Build(unpacked.Span, checkpoint.ReadFloat32(bias, outFeatures), outFeatures, inFeatures, index, projection);
+        }
     }
 
     /// <summary>x: [TotalTokens, hidden] is replaced by the layer's output.</summary>

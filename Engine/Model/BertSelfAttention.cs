@@ -19,7 +19,7 @@ public sealed class BertSelfAttention
     public int NumHeads { get; }
     public int HeadDim { get; }
 
-    internal BertSelfAttention(Checkpoint checkpoint, BertConfig config, BertLayerParameterNames names)
+    internal BertSelfAttention(Checkpoint checkpoint, BertConfig config, BertLayerParameterNames names, int layer, QuantizationPlan plan)
     {
         int h = config.HiddenSize;
         NumHeads = config.NumAttentionHeads; HeadDim = config.HeadDim;
@@ -31,7 +31,7 @@ public sealed class BertSelfAttention
             checkpoint.ReadFloat32(parts[i].Weight, weight.Span.Slice(i * h * h, h * h), h, h);
             checkpoint.ReadFloat32(parts[i].Bias, bias.AsSpan(i * h, h), h);
         }
-        QueryKeyValue = new Linear(weight.Span, bias, 3 * h, h);
+        QueryKeyValue = plan.Build(weight.Span, bias, 3 * h, h, layer, EncoderProjections.QueryKeyValue);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using BertSharp.Engine.Kernels;
 
 namespace BertSharp.Engine.Model;
@@ -5,35 +6,154 @@ namespace BertSharp.Engine.Model;
 /// <summary>
 /// A fully connected layer as torch.nn.Linear: y = x·Wᵀ + b.
 /// The weight arrives as [outFeatures, inFeatures] row-major (as Hugging Face stores it) and is packed once, here,
-/// into the panel layout the GEMM streams (<see cref="PackedWeight"/>); the unpacked copy is not kept.
+/// into the panel layout the GEMM streams: fp32 panels (<see cref="PackedWeight"/>) or, for an int8 layer
+/// (<see cref="Quantize"/>), int8 per output channel (<see cref="QuantizedWeight"/>, activations quantized per row at
+/// run time, int32 sums, dequantize + bias + residual / activation in the epilogue). The unpacked copy is not kept.
 /// </summary>
+/// <remarks>
+/// An int8 layer may carry SmoothQuant input scales s: [in] (<see cref="Quantize"/>): the weight is stored as
+/// W·diag(s) and each input row is multiplied by 1/s before it is quantized, so x·Wᵀ is unchanged in exact arithmetic
+/// while outlier input channels are flattened for the per-row activation quantization.
+/// </remarks>
 public sealed class Linear
 {
+    private readonly PackedWeight? _weight;
+    private readonly float[]? _inverseInputScale; // [in] = 1/s, or null
+
     public int InFeatures { get; }
     public int OutFeatures { get; }
-    /// <summary>W: [out, in], packed for <see cref="Gemm"/>.</summary>
-    public PackedWeight Weight { get; }
+    /// <summary>W: [out, in], packed for <see cref="Gemm"/>. An int8 layer has none (see <see cref="Quantized"/>).</summary>
+    public PackedWeight Weight => _weight ??
+        throw new InvalidOperationException($"this [{OutFeatures},{InFeatures}] linear layer is int8: its weight is Quantized, not fp32");
+    /// <summary>W·diag(s) quantized to int8 per output channel for <see cref="Int8Gemm"/>, or null for an fp32 layer.</summary>
+    public QuantizedWeight? Quantized { get; }
+    /// <summary>True when the layer runs on <see cref="Int8Gemm"/>.</summary>
+    public bool IsInt8 => Quantized is not null;
+    /// <summary>1/s: [in], the SmoothQuant factor each input row is multiplied by before quantization; empty when none.</summary>
+    public ReadOnlySpan<float> InverseInputScale => _inverseInputScale;
     /// <summary>b: [out]</summary>
     public float[] Bias { get; }
 
+    /// <summary>Calibration only: when set (an fp32 layer), every Forward raises it to max |x| per input column.</summary>
+    internal float[]? ObservedInputMaxAbs { get; set; }
+
     public Linear(ReadOnlySpan<float> weight, float[] bias, int outFeatures, int inFeatures)
     {
-        if (weight.Length != outFeatures * inFeatures) throw new ArgumentException($"weight has {weight.Length} floats, expected [{outFeatures},{inFeatures}]", nameof(weight));
-        if (bias.Length != outFeatures) throw new ArgumentException($"bias has {bias.Length} floats, expected [{outFeatures}]", nameof(bias));
-        Weight = PackedWeight.Pack(weight, outFeatures, inFeatures);
+        Check(weight, bias, outFeatures, inFeatures);
+        _weight = PackedWeight.Pack(weight, outFeatures, inFeatures);
         Bias = bias; OutFeatures = outFeatures; InFeatures = inFeatures;
     }
 
+    private Linear(QuantizedWeight weight, float[] bias, float[]? inverseInputScale)
+    {
+        Quantized = weight;
+        _inverseInputScale = inverseInputScale;
+        Bias = bias; OutFeatures = weight.N; InFeatures = weight.K;
+    }
+
+    /// <summary>
+    /// An int8 layer: W: [out, in] quantized symmetric per output channel (<see cref="QuantizedWeight.Quantize(ReadOnlySpan{float}, int, int)"/>).
+    /// With <paramref name="inputMaxAbs"/> (max |x| per input column, from calibration), SmoothQuant scales
+    /// s[p] = max|x[:, p]|^α / max|W[:, p]|^(1−α) are folded into the weight (see remarks); <paramref name="weight"/> is
+    /// then scaled in place.
+    /// </summary>
+    /// <param name="alpha">SmoothQuant migration strength α in (0, 1): how much of the activation range moves into the weight</param>
+    public static Linear Quantize(Span<float> weight, float[] bias, int outFeatures, int inFeatures,
+        ReadOnlySpan<float> inputMaxAbs = default, float alpha = 0.5f)
+    {
+        Check(weight, bias, outFeatures, inFeatures);
+        float[]? inverse = null;
+        if (!inputMaxAbs.IsEmpty)
+        {
+            if (inputMaxAbs.Length != inFeatures) throw new ArgumentException($"inputMaxAbs has {inputMaxAbs.Length} floats, expected [{inFeatures}]", nameof(inputMaxAbs));
+            if (!(alpha > 0f && alpha < 1f)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "SmoothQuant alpha must be in (0, 1)");
+            inverse = SmoothingScales(weight, outFeatures, inFeatures, inputMaxAbs, alpha);
+        }
+        return new Linear(QuantizedWeight.Quantize(weight, outFeatures, inFeatures), bias, inverse);
+    }
+
+    /// <summary>s per input column (1 where either range is 0 or not finite); scales W's columns by s; returns 1/s.</summary>
+    private static float[] SmoothingScales(Span<float> weight, int outFeatures, int inFeatures, ReadOnlySpan<float> inputMaxAbs, float alpha)
+    {
+        var wMax = new float[inFeatures];
+        for (int j = 0; j < outFeatures; j++)
+        {
+            ReadOnlySpan<float> row = weight.Slice(j * inFeatures, inFeatures);
+            for (int p = 0; p < inFeatures; p++) wMax[p] = MathF.Max(wMax[p], MathF.Abs(row[p]));
+        }
+        var scale = new float[inFeatures];
+        var inverse = new float[inFeatures];
+        for (int p = 0; p < inFeatures; p++)
+        {
+            double s = Math.Pow(inputMaxAbs[p], alpha) / Math.Pow(wMax[p], 1 - alpha);
+            scale[p] = double.IsFinite(s) && s > 0 ? (float)s : 1f;
+            inverse[p] = 1f / scale[p];
+        }
+        for (int j = 0; j < outFeatures; j++)
+            TensorPrimitives.Multiply(weight.Slice(j * inFeatures, inFeatures), scale, weight.Slice(j * inFeatures, inFeatures));
+        return inverse;
+    }
+
+    private static void Check(ReadOnlySpan<float> weight, float[] bias, int outFeatures, int inFeatures)
+    {
+        if (weight.Length != outFeatures * inFeatures) throw new ArgumentException($"weight has {weight.Length} floats, expected [{outFeatures},{inFeatures}]", nameof(weight));
+        if (bias.Length != outFeatures) throw new ArgumentException($"bias has {bias.Length} floats, expected [{outFeatures}]", nameof(bias));
+    }
+
     /// <summary>y: [rows, out] = x: [rows, in] · Wᵀ + b.</summary>
-    public void Forward(ReadOnlySpan<float> x, int rows, Span<float> y, int maxThreads) =>
-        Gemm.Linear(x, rows, Weight, Bias, y, default, maxThreads);
+    public void Forward(ReadOnlySpan<float> x, int rows, Span<float> y, int maxThreads)
+    {
+        if (Quantized is { } q) Int8Gemm.Linear(SmoothInput(x, rows, maxThreads), rows, q, Bias, y, default, maxThreads);
+        else
+        {
+            Observe(x, rows);
+            Gemm.Linear(x, rows, _weight!, Bias, y, default, maxThreads);
+        }
+    }
 
     /// <summary>y: [rows, out] = x · Wᵀ + b + residual: [rows, out] (the residual add fused into the GEMM).</summary>
-    public void Forward(ReadOnlySpan<float> x, int rows, Span<float> y, ReadOnlySpan<float> residual, int maxThreads) =>
-        Gemm.Linear(x, rows, Weight, Bias, y, residual[..(rows * OutFeatures)], maxThreads);
+    public void Forward(ReadOnlySpan<float> x, int rows, Span<float> y, ReadOnlySpan<float> residual, int maxThreads)
+    {
+        if (Quantized is { } q) Int8Gemm.Linear(SmoothInput(x, rows, maxThreads), rows, q, Bias, y, residual[..(rows * OutFeatures)], maxThreads);
+        else
+        {
+            Observe(x, rows);
+            Gemm.Linear(x, rows, _weight!, Bias, y, residual[..(rows * OutFeatures)], maxThreads);
+        }
+    }
 
     /// <summary>y = epilogue(x · Wᵀ + b), the epilogue (e.g. GELU) applied while each piece of y is still in cache.</summary>
     public void Forward<TEpilogue>(ReadOnlySpan<float> x, int rows, Span<float> y, TEpilogue epilogue, int maxThreads)
-        where TEpilogue : struct, IGemmEpilogue =>
-        Gemm.Linear(x, rows, Weight, Bias, y, epilogue, default, maxThreads);
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        if (Quantized is { } q) Int8Gemm.Linear(SmoothInput(x, rows, maxThreads), rows, q, Bias, y, epilogue, default, maxThreads);
+        else
+        {
+            Observe(x, rows);
+            Gemm.Linear(x, rows, _weight!, Bias, y, epilogue, default, maxThreads);
+        }
+    }
+
+    /// <summary>x itself, or x ⊙ (1/s) row by row in this thread's scratch when the layer has SmoothQuant scales.</summary>
+    private ReadOnlySpan<float> SmoothInput(ReadOnlySpan<float> x, int rows, int maxThreads)
+    {
+        if (_inverseInputScale is null) return x;
+        int k = InFeatures;
+        if (x.Length < (long)rows * k) throw new ArgumentException($"x has {x.Length} floats, needs [{rows},{k}]", nameof(x));
+        Span<float> scaled = SmoothingScratch.Rent(rows * k);
+        RowScaling.Apply(x[..(rows * k)], rows, k, _inverseInputScale, scaled, maxThreads);
+        return scaled;
+    }
+
+    private void Observe(ReadOnlySpan<float> x, int rows)
+    {
+        float[]? max = ObservedInputMaxAbs;
+        if (max is null) return;
+        int k = InFeatures;
+        for (int i = 0; i < rows; i++)
+        {
+            ReadOnlySpan<float> row = x.Slice(i * k, k);
+            for (int p = 0; p < k; p++) max[p] = MathF.Max(max[p], MathF.Abs(row[p]));
+        }
+    }
 }

@@ -15,7 +15,7 @@ public static class AttentionCommand
 {
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
-        var a = new CliArgs(args, ["--model", "--layer", "--head", "--output", "--query", "--threads"], []);
+        var a = new CliArgs(args, ["--model", ModelOptions.Quantize, "--layer", "--head", "--output", "--query", "--threads"], []);
         string modelDir = a.Require("--model"), outputPath = a.Require("--output");
         int layer = a.GetInt("--layer") ?? throw new CliUsageException("missing required option --layer");
         int head = a.GetInt("--head") ?? throw new CliUsageException("missing required option --head");
@@ -23,7 +23,7 @@ public static class AttentionCommand
         if (a.Positional.Count != 1) throw new CliUsageException($"attention takes exactly one TEXT argument, got {a.Positional.Count}");
         string text = a.Positional[0];
 
-        var model = BertModel.Load(ModelOptions.ModelFolder(a, stderr));
+        var model = BertModel.Load(ModelOptions.ModelFolder(a, stderr), ModelOptions.Load(a));
         int layers = model.Config.NumHiddenLayers, heads = model.Config.NumAttentionHeads;
         if (layer < 0 || layer >= layers) throw new CliUsageException($"--layer {layer} is out of range: the model has {layers} layers (0..{layers - 1})");
         if (head < 0 || head >= heads) throw new CliUsageException($"--head {head} is out of range: the model has {heads} heads per layer (0..{heads - 1})");

@@ -12,9 +12,9 @@ public static class ClassifyCommand
 {
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
-        var a = new CliArgs(args, ["--model", "--threads"], []);
+        var a = new CliArgs(args, ["--model", ModelOptions.Quantize, "--threads"], []);
         TaskCommands.NoPositional(a, "classify");
-        var pipeline = new TextClassificationPipeline(BertForSequenceClassification.Load(ModelOptions.ModelFolder(a, stderr))) { MaxThreads = ModelOptions.Threads(a) };
+        var pipeline = new TextClassificationPipeline(BertForSequenceClassification.Load(ModelOptions.ModelFolder(a, stderr), ModelOptions.Load(a))) { MaxThreads = ModelOptions.Threads(a) };
         foreach (var (line, obj) in JsonLines.Read(stdin))
         {
             string text = JsonLines.RequireString(obj, "text", line);

@@ -34,8 +34,10 @@ public static class Cli
         "  serve      --model DIR [--host 127.0.0.1] [--port 8080] [--api-key KEY] [--max-batch-tokens N] [--max-batch-requests N]\n" +
         "             [--max-concurrent-requests N] [--max-client-batch-size N] [--payload-limit BYTES] [--auto-truncate]\n" +
         "             [--served-model-name NAME]  (HTTP: TEI /embed /tokenize /info /health, OpenAI /v1/embeddings)\n" +
+        "  quantize-report --model DIR [--texts FILE]  (int8 vs fp32 on a text set, one per line; default: a built-in set:\n" +
+        "             per-layer relative error, embedding cosine min/mean, Spearman of pairwise similarities, top-10 overlap)\n" +
         "--model takes a folder or a Hugging Face hub id org/name[@revision] (downloaded into the HF cache)\n" +
-        "model commands take --threads N; embed, hidden and similarity also take\n" +
+        "model commands take --threads N and --quantize none|int8 (int8: dynamic int8 encoder, see quantize-report); embed, hidden and similarity also take\n" +
         "  --long-inputs error|truncate|window [--max-length N] [--stride N]\n";
 
     /// <summary>Runs one command; returns the process exit code (0 ok, 1 error, 2 usage).</summary>
@@ -68,6 +70,7 @@ public static class Cli
                 "search" => SearchCommand.Run(rest, stdin, stdout, stderr),
                 "rerank" => RerankCommand.Run(rest, stdin, stdout, stderr),
                 "serve" => ServeCommand.Run(rest, stderr),
+                "quantize-report" => QuantizeReportCommand.Run(rest, stdout, stderr),
                 _ => UnknownCommand(command, stderr),
             };
         }

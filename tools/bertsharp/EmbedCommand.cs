@@ -52,7 +52,7 @@ public static class EmbedCommand
         if (a.Has("--ranges") && precision is not (EmbeddingPrecision.Int8 or EmbeddingPrecision.UInt8))
             throw new CliUsageException("--ranges goes with --precision int8 or uint8");
 
-        var model = BertModel.Load(ModelOptions.ModelFolder(a, stderr));
+        var model = BertModel.Load(ModelOptions.ModelFolder(a, stderr), ModelOptions.Load(a));
         var embedder = new SentenceEmbedder(model, pooling, normalize, ModelOptions.LongInputs(a))
             { MaxThreads = ModelOptions.Threads(a), BatchSize = batchSize };
         EmbedOptions options = Options(a, embedder);

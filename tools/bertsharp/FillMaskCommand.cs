@@ -12,11 +12,11 @@ public static class FillMaskCommand
 {
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
-        var a = new CliArgs(args, ["--model", "--threads", "--top-k"], []);
+        var a = new CliArgs(args, ["--model", ModelOptions.Quantize, "--threads", "--top-k"], []);
         int topK = a.GetInt("--top-k") ?? 5;
         if (topK < 1) throw new CliUsageException("--top-k must be at least 1");
         TaskCommands.NoPositional(a, "fill-mask");
-        var pipeline = new FillMaskPipeline(BertForMaskedLM.Load(ModelOptions.ModelFolder(a, stderr))) { MaxThreads = ModelOptions.Threads(a) };
+        var pipeline = new FillMaskPipeline(BertForMaskedLM.Load(ModelOptions.ModelFolder(a, stderr), ModelOptions.Load(a))) { MaxThreads = ModelOptions.Threads(a) };
         foreach (var (line, obj) in JsonLines.Read(stdin))
         {
             string text = JsonLines.RequireString(obj, "text", line);

@@ -22,7 +22,7 @@ public static class HiddenCommand
         if (maxOutputMb < 1) throw new CliUsageException("--max-output-mb must be at least 1");
         bool trace = a.Has("--trace");
         string? outputPath = trace ? a.Get("--output") : a.Require("--output");
-        var model = BertModel.Load(ModelOptions.ModelFolder(a, stderr));
+        var model = BertModel.Load(ModelOptions.ModelFolder(a, stderr), ModelOptions.Load(a));
         var options = new RunOptions { OutputHiddenStates = true, OutputAttentions = true, MaxThreads = ModelOptions.Threads(a) };
 
         var texts = new List<string>(); var pairs = new List<string?>();

@@ -3,10 +3,21 @@ using BertSharp.Weights.Hub;
 
 namespace BertSharp.Cli;
 
-/// <summary>Options shared by the model commands: --model, --threads, --long-inputs, --max-length, --stride.</summary>
+/// <summary>Options shared by the model commands: --model, --threads, --quantize, --long-inputs, --max-length, --stride.</summary>
 internal static class ModelOptions
 {
-    public static readonly string[] ValueOptions = ["--model", "--threads", "--long-inputs", "--max-length", "--stride"];
+    public static readonly string[] ValueOptions = ["--model", "--threads", Quantize, "--long-inputs", "--max-length", "--stride"];
+
+    /// <summary>--quantize none|int8: the encoder's weight precision (<see cref="LoadOptions.Quantization"/>).</summary>
+    public const string Quantize = "--quantize";
+
+    /// <summary>The load options of --quantize (default none = fp32); hub settings come with <see cref="ModelFolder"/>.</summary>
+    public static LoadOptions Load(CliArgs a) => a.Get(Quantize) switch
+    {
+        null or "none" or "fp32" => LoadOptions.Default,
+        "int8" => new LoadOptions { Quantization = WeightQuantization.Int8 },
+        string other => throw new CliUsageException($"{Quantize} must be none or int8, got '{other}'"),
+    };
 
     public static int Threads(CliArgs a) => a.GetInt("--threads") ?? 0;
 

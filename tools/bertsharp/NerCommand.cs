@@ -12,7 +12,7 @@ public static class NerCommand
 {
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
-        var a = new CliArgs(args, ["--model", "--threads", "--aggregation"], []);
+        var a = new CliArgs(args, ["--model", ModelOptions.Quantize, "--threads", "--aggregation"], []);
         TaskCommands.NoPositional(a, "ner");
         AggregationStrategy strategy = a.Get("--aggregation") switch
         {
@@ -23,7 +23,7 @@ public static class NerCommand
             "max" => AggregationStrategy.Max,
             string s => throw new CliUsageException($"--aggregation must be none, simple, first, average or max, got '{s}'"),
         };
-        var pipeline = new TokenClassificationPipeline(BertForTokenClassification.Load(ModelOptions.ModelFolder(a, stderr))) { MaxThreads = ModelOptions.Threads(a) };
+        var pipeline = new TokenClassificationPipeline(BertForTokenClassification.Load(ModelOptions.ModelFolder(a, stderr), ModelOptions.Load(a))) { MaxThreads = ModelOptions.Threads(a) };
         foreach (var (line, obj) in JsonLines.Read(stdin))
         {
             JsonLines.RejectField(obj, "text_pair", line, "ner takes single texts");

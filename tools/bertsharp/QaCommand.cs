@@ -12,14 +12,14 @@ public static class QaCommand
 {
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
-        var a = new CliArgs(args, ["--model", "--threads", "--max-answer-len", "--max-seq-len", "--doc-stride"], ["--handle-impossible-answer"]);
+        var a = new CliArgs(args, ["--model", ModelOptions.Quantize, "--threads", "--max-answer-len", "--max-seq-len", "--doc-stride"], ["--handle-impossible-answer"]);
         TaskCommands.NoPositional(a, "qa");
         int maxAnswer = a.GetInt("--max-answer-len") ?? 15;
         if (maxAnswer < 1) throw new CliUsageException("--max-answer-len must be at least 1");
         int? maxSeq = a.GetInt("--max-seq-len"), stride = a.GetInt("--doc-stride");
         if (maxSeq is < 4) throw new CliUsageException("--max-seq-len must be at least 4");
         if (stride is < 0) throw new CliUsageException("--doc-stride must not be negative");
-        var pipeline = new QuestionAnsweringPipeline(BertForQuestionAnswering.Load(ModelOptions.ModelFolder(a, stderr)))
+        var pipeline = new QuestionAnsweringPipeline(BertForQuestionAnswering.Load(ModelOptions.ModelFolder(a, stderr), ModelOptions.Load(a)))
         {
             MaxThreads = ModelOptions.Threads(a), MaxAnswerLength = maxAnswer, MaxSequenceLength = maxSeq, DocStride = stride,
             HandleImpossibleAnswer = a.Has("--handle-impossible-answer"),

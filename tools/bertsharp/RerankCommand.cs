@@ -14,13 +14,13 @@ public static class RerankCommand
 {
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
-        var a = new CliArgs(args, ["--model", "--threads", "--top-k", "--batch-size"], ["--raw-scores"]);
+        var a = new CliArgs(args, ["--model", ModelOptions.Quantize, "--threads", "--top-k", "--batch-size"], ["--raw-scores"]);
         TaskCommands.NoPositional(a, "rerank");
         int? topK = a.GetInt("--top-k");
         if (topK is < 1) throw new CliUsageException("--top-k must be at least 1");
         int batchSize = a.GetInt("--batch-size") ?? 32;
         if (batchSize < 1) throw new CliUsageException("--batch-size must be at least 1");
-        var model = Engine.Model.Heads.BertForSequenceClassification.Load(ModelOptions.ModelFolder(a, stderr));
+        var model = Engine.Model.Heads.BertForSequenceClassification.Load(ModelOptions.ModelFolder(a, stderr), ModelOptions.Load(a));
         var encoder = new CrossEncoder(model) { MaxThreads = ModelOptions.Threads(a), BatchSize = batchSize };
         if (encoder.NumLabels != 1)
             throw new BertInputException($"rerank needs a cross-encoder with one label; {a.Require("--model")} has {encoder.NumLabels} ({string.Join(", ", model.Labels)}); use classify for pairs");

@@ -37,7 +37,7 @@ public static class SearchCommand
         PoolingMode? pooling = a.Get("--pooling") is string p ? EmbedCommand.ParsePooling(p) : null;
         bool? normalize = a.Has("--normalize") ? true : a.Has("--no-normalize") ? false : null;
 
-        var model = BertModel.Load(ModelOptions.ModelFolder(a, stderr));
+        var model = BertModel.Load(ModelOptions.ModelFolder(a, stderr), ModelOptions.Load(a));
         var embedder = new SentenceEmbedder(model, pooling, normalize, ModelOptions.LongInputs(a)) { MaxThreads = ModelOptions.Threads(a) };
 
         EmbedOptions options = EmbedCommand.Options(a, embedder);

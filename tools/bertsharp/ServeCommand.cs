@@ -11,7 +11,7 @@ internal static class ServeCommand
 {
     private static readonly string[] ValueOptions =
     [
-        "--model", "--threads", "--host", "--port", "--api-key", "--max-batch-tokens", "--max-batch-requests",
+        "--model", "--threads", ModelOptions.Quantize, "--host", "--port", "--api-key", "--max-batch-tokens", "--max-batch-requests",
         "--max-concurrent-requests", "--max-client-batch-size", "--payload-limit", "--served-model-name",
     ];
 
@@ -35,6 +35,7 @@ internal static class ServeCommand
             PayloadLimit = PayloadLimit(a) ?? defaults.PayloadLimit,
             AutoTruncate = a.Has("--auto-truncate"),
             Threads = ModelOptions.Threads(a),
+            Quantization = ModelOptions.Load(a).Quantization,
         };
         try { options.Validate(); }
         catch (ArgumentException e) { throw new CliUsageException(e.Message); }

@@ -10,7 +10,7 @@ public static class SimilarityCommand
         var a = new CliArgs(args, [.. ModelOptions.ValueOptions, "--pooling"], []);
         if (a.Positional.Count != 2) throw new CliUsageException($"expected exactly two texts, got {a.Positional.Count}");
         PoolingMode? pooling = a.Get("--pooling") is string p ? EmbedCommand.ParsePooling(p) : null;
-        var embedder = new SentenceEmbedder(BertModel.Load(ModelOptions.ModelFolder(a, stderr)), pooling) { MaxThreads = ModelOptions.Threads(a) };
+        var embedder = new SentenceEmbedder(BertModel.Load(ModelOptions.ModelFolder(a, stderr), ModelOptions.Load(a)), pooling) { MaxThreads = ModelOptions.Threads(a) };
         float s = embedder.Similarity(a.Positional[0], a.Positional[1]);
         JsonLines.WriteObject(stdout, w => w.WriteNumber("similarity", s));
         return 0;

@@ -18,7 +18,7 @@ internal static class SparseEmbed
         if (topK is < 1) throw new CliUsageException("--top-k must be at least 1");
         int batchSize = a.GetInt("--batch-size") ?? 32;
         if (batchSize < 1) throw new CliUsageException("--batch-size must be at least 1");
-        var encoder = new SparseEncoder(Engine.Model.Heads.BertForMaskedLM.Load(ModelOptions.ModelFolder(a, stderr)))
+        var encoder = new SparseEncoder(Engine.Model.Heads.BertForMaskedLM.Load(ModelOptions.ModelFolder(a, stderr), ModelOptions.Load(a)))
             { MaxThreads = ModelOptions.Threads(a), BatchSize = batchSize };
         if (a.Positional.Count > 0)
         {

@@ -12,7 +12,7 @@ public static class WordsCommand
 {
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
-        var a = new CliArgs(args, ["--model", "--threads", "--aggregation"], ["--last-four"]);
+        var a = new CliArgs(args, ["--model", ModelOptions.Quantize, "--threads", "--aggregation"], ["--last-four"]);
         TaskCommands.NoPositional(a, "words");
         WordPieceAggregation aggregation = a.Get("--aggregation") switch
         {
@@ -21,7 +21,7 @@ public static class WordsCommand
             string s => throw new CliUsageException($"--aggregation must be mean or first, got '{s}'"),
         };
         bool lastFour = a.Has("--last-four");
-        var model = BertModel.Load(ModelOptions.ModelFolder(a, stderr));
+        var model = BertModel.Load(ModelOptions.ModelFolder(a, stderr), ModelOptions.Load(a));
         int threads = ModelOptions.Threads(a);
         foreach (var (line, obj) in JsonLines.Read(stdin))
         {

@@ -14,19 +14,25 @@ public sealed class BertForMaskedLM : BertTaskModel
 
     private BertForMaskedLM(BertModel bert, BertLMPredictionHead cls, IReadOnlyList<string> unexpected) : base(bert, unexpected) => Cls = cls;
 
-    public static BertForMaskedLM Load(string directory)
+    public static BertForMaskedLM Load(string directory) => Load(directory, null);
+
+    /// <param name="options">int8 quantization of the encoder, hub settings; null = fp32</param>
+    public static BertForMaskedLM Load(string directory, LoadOptions? options)
     {
-        using Checkpoint checkpoint = Open(directory);
-        return Load(checkpoint);
+        using Checkpoint checkpoint = Open(directory, options);
+        return Load(checkpoint, options);
     }
 
-    public static BertForMaskedLM Load(Checkpoint checkpoint)
+    public static BertForMaskedLM Load(Checkpoint checkpoint) => Load(checkpoint, null);
+
+    /// <param name="options">int8 quantization of the encoder (the head stays fp32); null = fp32</param>
+    public static BertForMaskedLM Load(Checkpoint checkpoint, LoadOptions? options)
     {
         BertConfig c = checkpoint.Config;
         var unexpected = HeadTensors.Verify(checkpoint, ArchitectureName,
             [.. BertParameterNames.ForBertModel(c, withPooler: false), .. BertLMPredictionHead.Expected(checkpoint)],
             [BertParameterNames.PoolerDenseWeight, BertParameterNames.PoolerDenseBias, .. BertLMPredictionHead.OptionalTensors]);
-        BertModel bert = BertModel.Load(checkpoint);
+        BertModel bert = BertModel.Load(checkpoint, options);
         return new BertForMaskedLM(bert, BertLMPredictionHead.Load(checkpoint, bert.Embeddings.WordEmbeddings), unexpected);
     }
 

@@ -16,15 +16,21 @@ public sealed class BertForNextSentencePrediction : BertTaskModel
     private BertForNextSentencePrediction(BertModel bert, Linear seqRelationship, IReadOnlyList<string> unexpected) : base(bert, unexpected) =>
         SeqRelationship = seqRelationship;
 
-    public static BertForNextSentencePrediction Load(string directory)
+    public static BertForNextSentencePrediction Load(string directory) => Load(directory, null);
+
+    /// <param name="options">int8 quantization of the encoder, hub settings; null = fp32</param>
+    public static BertForNextSentencePrediction Load(string directory, LoadOptions? options)
     {
-        using Checkpoint checkpoint = Open(directory);
-        return Load(checkpoint);
+        using Checkpoint checkpoint = Open(directory, options);
+        return Load(checkpoint, options);
     }
 
-    public static BertForNextSentencePrediction Load(Checkpoint checkpoint)
+    public static BertForNextSentencePrediction Load(Checkpoint checkpoint) => Load(checkpoint, null);
+
+    /// <param name="options">int8 quantization of the encoder (the head stays fp32); null = fp32</param>
+    public static BertForNextSentencePrediction Load(Checkpoint checkpoint, LoadOptions? options)
     {
-        var (bert, head, unexpected) = LoadLinearHead(checkpoint, ArchitectureName, withPooler: true,
+        var (bert, head, unexpected) = LoadLinearHead(checkpoint, options, ArchitectureName, withPooler: true,
             BertParameterNames.SeqRelationshipWeight, BertParameterNames.SeqRelationshipBias, 2);
         return new BertForNextSentencePrediction(bert, head, unexpected);
     }

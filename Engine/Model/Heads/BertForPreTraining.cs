@@ -20,20 +20,26 @@ public sealed class BertForPreTraining : BertTaskModel
         Predictions = predictions; SeqRelationship = seqRelationship;
     }
 
-    public static BertForPreTraining Load(string directory)
+    public static BertForPreTraining Load(string directory) => Load(directory, null);
+
+    /// <param name="options">int8 quantization of the encoder, hub settings; null = fp32</param>
+    public static BertForPreTraining Load(string directory, LoadOptions? options)
     {
-        using Checkpoint checkpoint = Open(directory);
-        return Load(checkpoint);
+        using Checkpoint checkpoint = Open(directory, options);
+        return Load(checkpoint, options);
     }
 
-    public static BertForPreTraining Load(Checkpoint checkpoint)
+    public static BertForPreTraining Load(Checkpoint checkpoint) => Load(checkpoint, null);
+
+    /// <param name="options">int8 quantization of the encoder (the head stays fp32); null = fp32</param>
+    public static BertForPreTraining Load(Checkpoint checkpoint, LoadOptions? options)
     {
         BertConfig c = checkpoint.Config;
         var unexpected = HeadTensors.Verify(checkpoint, ArchitectureName,
             [.. BertParameterNames.ForBertModel(c, withPooler: true), .. BertLMPredictionHead.Expected(checkpoint),
              .. BertOnlyNSPHead.Expected(c)],
             BertLMPredictionHead.OptionalTensors);
-        BertModel bert = BertModel.Load(checkpoint);
+        BertModel bert = BertModel.Load(checkpoint, options);
         return new BertForPreTraining(bert, BertLMPredictionHead.Load(checkpoint, bert.Embeddings.WordEmbeddings),
             BertOnlyNSPHead.Load(checkpoint), unexpected);
     }

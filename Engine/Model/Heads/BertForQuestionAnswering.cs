@@ -15,15 +15,21 @@ public sealed class BertForQuestionAnswering : BertTaskModel
     private BertForQuestionAnswering(BertModel bert, Linear qaOutputs, IReadOnlyList<string> unexpected) : base(bert, unexpected) =>
         QaOutputs = qaOutputs;
 
-    public static BertForQuestionAnswering Load(string directory)
+    public static BertForQuestionAnswering Load(string directory) => Load(directory, null);
+
+    /// <param name="options">int8 quantization of the encoder, hub settings; null = fp32</param>
+    public static BertForQuestionAnswering Load(string directory, LoadOptions? options)
     {
-        using Checkpoint checkpoint = Open(directory);
-        return Load(checkpoint);
+        using Checkpoint checkpoint = Open(directory, options);
+        return Load(checkpoint, options);
     }
 
-    public static BertForQuestionAnswering Load(Checkpoint checkpoint)
+    public static BertForQuestionAnswering Load(Checkpoint checkpoint) => Load(checkpoint, null);
+
+    /// <param name="options">int8 quantization of the encoder (the head stays fp32); null = fp32</param>
+    public static BertForQuestionAnswering Load(Checkpoint checkpoint, LoadOptions? options)
     {
-        var (bert, head, unexpected) = LoadLinearHead(checkpoint, ArchitectureName, withPooler: false,
+        var (bert, head, unexpected) = LoadLinearHead(checkpoint, options, ArchitectureName, withPooler: false,
             BertParameterNames.QaOutputsWeight, BertParameterNames.QaOutputsBias, 2);
         return new BertForQuestionAnswering(bert, head, unexpected);
     }

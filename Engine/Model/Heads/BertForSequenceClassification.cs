@@ -44,15 +44,21 @@ public sealed class BertForSequenceClassification : BertTaskModel
         };
     }
 
-    public static BertForSequenceClassification Load(string directory)
+    public static BertForSequenceClassification Load(string directory) => Load(directory, null);
+
+    /// <param name="options">int8 quantization of the encoder, hub settings; null = fp32</param>
+    public static BertForSequenceClassification Load(string directory, LoadOptions? options)
     {
-        using Checkpoint checkpoint = Open(directory);
-        return Load(checkpoint);
+        using Checkpoint checkpoint = Open(directory, options);
+        return Load(checkpoint, options);
     }
 
-    public static BertForSequenceClassification Load(Checkpoint checkpoint)
+    public static BertForSequenceClassification Load(Checkpoint checkpoint) => Load(checkpoint, null);
+
+    /// <param name="options">int8 quantization of the encoder (the head stays fp32); null = fp32</param>
+    public static BertForSequenceClassification Load(Checkpoint checkpoint, LoadOptions? options)
     {
-        var (bert, head, unexpected) = LoadLinearHead(checkpoint, ArchitectureName, withPooler: true,
+        var (bert, head, unexpected) = LoadLinearHead(checkpoint, options, ArchitectureName, withPooler: true,
             BertParameterNames.ClassifierWeight, BertParameterNames.ClassifierBias, ConfigNumLabels(checkpoint.Config));
         return new BertForSequenceClassification(bert, head, unexpected);
     }

@@ -20,15 +20,21 @@ public sealed class BertForTokenClassification : BertTaskModel
         Labels = LabelNames(bert.Config, classifier.OutFeatures);
     }
 
-    public static BertForTokenClassification Load(string directory)
+    public static BertForTokenClassification Load(string directory) => Load(directory, null);
+
+    /// <param name="options">int8 quantization of the encoder, hub settings; null = fp32</param>
+    public static BertForTokenClassification Load(string directory, LoadOptions? options)
     {
-        using Checkpoint checkpoint = Open(directory);
-        return Load(checkpoint);
+        using Checkpoint checkpoint = Open(directory, options);
+        return Load(checkpoint, options);
     }
 
-    public static BertForTokenClassification Load(Checkpoint checkpoint)
+    public static BertForTokenClassification Load(Checkpoint checkpoint) => Load(checkpoint, null);
+
+    /// <param name="options">int8 quantization of the encoder (the head stays fp32); null = fp32</param>
+    public static BertForTokenClassification Load(Checkpoint checkpoint, LoadOptions? options)
     {
-        var (bert, head, unexpected) = LoadLinearHead(checkpoint, ArchitectureName, withPooler: false,
+        var (bert, head, unexpected) = LoadLinearHead(checkpoint, options, ArchitectureName, withPooler: false,
             BertParameterNames.ClassifierWeight, BertParameterNames.ClassifierBias, ConfigNumLabels(checkpoint.Config));
         return new BertForTokenClassification(bert, head, unexpected);
     }

@@ -11,17 +11,23 @@ public static class BertHeads
         BertForQuestionAnswering.ArchitectureName, BertForNextSentencePrediction.ArchitectureName, BertForPreTraining.ArchitectureName,
     ];
 
-    public static BertTaskModel Load(string directory)
+    public static BertTaskModel Load(string directory) => Load(directory, null);
+
+    /// <param name="options">int8 quantization of the encoder (the head stays fp32), hub settings; null = fp32</param>
+    public static BertTaskModel Load(string directory, LoadOptions? options)
     {
-        using Checkpoint checkpoint = BertTaskModel.Open(directory);
-        return Load(checkpoint);
+        using Checkpoint checkpoint = BertTaskModel.Open(directory, options);
+        return Load(checkpoint, options);
     }
 
     /// <summary>
     /// The head for architectures[0]; <see cref="ConfigException"/> naming config.json when it is absent, BertModel
     /// (no head: use <see cref="BertModel.Load(Checkpoint)"/>) or not a BERT head we know.
     /// </summary>
-    public static BertTaskModel Load(Checkpoint checkpoint)
+    public static BertTaskModel Load(Checkpoint checkpoint) => Load(checkpoint, null);
+
+    /// <summary>Same, with load options.</summary>
+    public static BertTaskModel Load(Checkpoint checkpoint, LoadOptions? options)
     {
         IReadOnlyList<string> archs = checkpoint.Config.Architectures;
         string source = checkpoint.Config.SourceName;
@@ -31,12 +37,12 @@ public static class BertHeads
         string arch = archs[0];
         return arch switch
         {
-            BertForMaskedLM.ArchitectureName => BertForMaskedLM.Load(checkpoint),
-            BertForSequenceClassification.ArchitectureName => BertForSequenceClassification.Load(checkpoint),
-            BertForTokenClassification.ArchitectureName => BertForTokenClassification.Load(checkpoint),
-            BertForQuestionAnswering.ArchitectureName => BertForQuestionAnswering.Load(checkpoint),
-            BertForNextSentencePrediction.ArchitectureName => BertForNextSentencePrediction.Load(checkpoint),
-            BertForPreTraining.ArchitectureName => BertForPreTraining.Load(checkpoint),
+            BertForMaskedLM.ArchitectureName => BertForMaskedLM.Load(checkpoint, options),
+            BertForSequenceClassification.ArchitectureName => BertForSequenceClassification.Load(checkpoint, options),
+            BertForTokenClassification.ArchitectureName => BertForTokenClassification.Load(checkpoint, options),
+            BertForQuestionAnswering.ArchitectureName => BertForQuestionAnswering.Load(checkpoint, options),
+            BertForNextSentencePrediction.ArchitectureName => BertForNextSentencePrediction.Load(checkpoint, options),
+            BertForPreTraining.ArchitectureName => BertForPreTraining.Load(checkpoint, options),
             "BertModel" => throw new ConfigException($"{source}: architectures is [\"BertModel\"]: the checkpoint has no task head (use BertModel.Load)"),
             _ => throw new ConfigException($"{source}: architectures[0] \"{arch}\" is not supported (expected one of {string.Join(", ", SupportedArchitectures)})"),
         };

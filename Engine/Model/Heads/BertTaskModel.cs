@@ -41,19 +41,19 @@ public abstract class BertTaskModel
     /// then loads the encoder and the head. Without a pooler, a stored one is not unexpected.
     /// </summary>
     private protected static (BertModel Bert, Linear Head, IReadOnlyList<string> Unexpected) LoadLinearHead(Checkpoint checkpoint,
-        string architecture, bool withPooler, string weightName, string biasName, int outFeatures)
+        LoadOptions? options, string architecture, bool withPooler, string weightName, string biasName, int outFeatures)
     {
         BertConfig c = checkpoint.Config;
         var unexpected = HeadTensors.Verify(checkpoint, architecture,
             [.. BertParameterNames.ForBertModel(c, withPooler), .. HeadTensors.Linear(weightName, biasName, outFeatures, c.HiddenSize)],
             withPooler ? [] : [BertParameterNames.PoolerDenseWeight, BertParameterNames.PoolerDenseBias]);
-        BertModel bert = BertModel.Load(checkpoint);
+        BertModel bert = BertModel.Load(checkpoint, options);
         return (bert, LinearLoader.Load(checkpoint, weightName, biasName, outFeatures, c.HiddenSize), unexpected);
     }
 
-    internal static Checkpoint Open(string directory)
+    internal static Checkpoint Open(string directory, LoadOptions? options = null)
     {
         // A folder, or a hub id resolved through the Hugging Face cache.
-        return Checkpoint.Open(BertSharp.Weights.Hub.ModelResolver.Resolve(directory));
+        return Checkpoint.Open(BertSharp.Weights.Hub.ModelResolver.Resolve(directory, options?.Hub));
     }
 }

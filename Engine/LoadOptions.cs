@@ -1,0 +1,47 @@
+using BertSharp.Weights.Hub;
+
+namespace BertSharp.Engine;
+
+/// <summary>
+/// How a model is loaded: weight precision and hub settings. Accepted by <see cref="BertModel.Load(string, LoadOptions?)"/>,
+/// the task heads' Load, <see cref="SentenceEmbedder"/>, <see cref="CrossEncoder"/> and <see cref="SparseEncoder"/>.
+/// </summary>
+/// <example>
+/// var model = BertModel.Load("models/all-MiniLM-L6-v2", new LoadOptions { Quantization = WeightQuantization.Int8 });
+/// </example>
+public sealed record LoadOptions
+{
+    /// <summary>fp32 (default) or dynamic int8 for the encoder's linear layers; see <see cref="WeightQuantization.Int8"/>.</summary>
+    public WeightQuantization Quantization { get; init; }
+
+    /// <summary>
+    /// With <see cref="WeightQuantization.Int8"/>: the projections of every encoder layer that run int8; the others
+    /// stay fp32 (a precision plan for layers too sensitive to quantize). Default: all but the FFN down projection
+    /// (<see cref="EncoderProjections.Output"/>, whose GELU-output input has the widest outlier channels) — the plan
+    /// that passes the accuracy gate on all-MiniLM-L6-v2 (every plan measured: docs/quantization.md). Ignored without
+    /// quantization.
+    /// </summary>
+    public EncoderProjections Int8Projections { get; init; } = DefaultInt8Projections;
+
+    /// <summary>The default plan: query/key/value, attention output and FFN up projection int8; FFN down fp32.</summary>
+    public const EncoderProjections DefaultInt8Projections =
+        EncoderProjections.QueryKeyValue | EncoderProjections.AttentionOutput | EncoderProjections.Intermediate;
+
+    /// <summary>
+    /// With <see cref="WeightQuantization.Int8"/>: SmoothQuant migration strength α, or null for plain per-row
+    /// activation quantization. At load, an fp32 copy of the encoder runs a built-in calibration text set and records
+    /// max |x| per input channel of every int8 projection; s = max|x|^α / max|W|^(1−α) is folded into the weight
+    /// columns and 1/s applied to the input before quantization (see docs/quantization.md). Default 0.5.
+    /// </summary>
+    public float? SmoothQuantAlpha { get; init; } = 0.5f;
+
+    /// <summary>Hub settings for a hub id; null = <see cref="HubOptions.FromEnvironment"/>.</summary>
+    public HubOptions? Hub { get; init; }
+
+    /// <summary>fp32, hub settings from the environment.</summary>
+    public static LoadOptions Default { get; } = new();
+
+    /// <summary>Whether <paramref name="projection"/> of an encoder layer is loaded int8.</summary>
+    internal bool IsInt8(EncoderProjections projection) =>
+        Quantization == WeightQuantization.Int8 && (Int8Projections & projection) != 0;
+}
