@@ -11,8 +11,8 @@ namespace BertSharp.Benchmarks;
 /// measured in the same run.
 /// Run: dotnet run -c Release --project Benchmarks -- --filter '*EndToEnd*'
 /// (one path only, e.g. --filter '*EndToEnd*OnnxRuntimeInt8*'; BERT-base shapes: BertBaseBenchmarks)
-/// Our int8 rows: when BertModel can load int8 weights (issue 11, branch int8-model), add a BertSharp int8 model and
-/// row here (see the INT8 HOOK below).
+/// "BertSharp int8": the same model loaded with LoadOptions { Quantization = Int8 } (default plan: SmoothQuant, FFN
+/// down projection fp32, full-range 8-bit weights), RunInto.
 /// </summary>
 [MemoryDiagnoser]
 public class EndToEndBenchmarks
@@ -21,7 +21,7 @@ public class EndToEndBenchmarks
     public string Shape { get; set; } = "1x128";
 
     private int _batch, _seq;
-    private BertModel _model = null!;
+    private BertModel _model = null!, _modelInt8 = null!;
     private BertBatch _input = null!;
     private float[] _output = null!;
     private InferenceSession _session = null!, _sessionInt8 = null!, _sessionInt8PerChannel = null!;
@@ -38,6 +38,7 @@ public class EndToEndBenchmarks
         _batch = int.Parse(parts[0]); _seq = int.Parse(parts[1]);
         int[] ids = BenchmarkData.SyntheticIds(_batch, _seq);
         _model = BertModel.Load(BenchmarkData.MiniLmDirectory);
+        _modelInt8 = BertModel.Load(BenchmarkData.MiniLmDirectory, new LoadOptions { Quantization = WeightQuantization.Int8 });
         _input = new BertBatch(_batch, _seq, ids);
         _output = new float[_batch * _seq * _model.Config.HiddenSize];
         _options = new BertSharp.Engine.RunOptions { MaxThreads = 2 };
@@ -46,8 +47,6 @@ public class EndToEndBenchmarks
         _session = new InferenceSession(BenchmarkData.MiniLmOnnx(), so);
         _sessionInt8 = new InferenceSession(BenchmarkData.MiniLmOnnxInt8(perChannel: false), so);
         _sessionInt8PerChannel = new InferenceSession(BenchmarkData.MiniLmOnnxInt8(perChannel: true), so);
-        // INT8 HOOK: _modelInt8 = BertModel.Load(BenchmarkData.MiniLmDirectory, <int8 load option>) and a
-        // "BertSharp int8 RunInto" benchmark like BertSharpInto below.
         long[] shape = [_batch, _seq];
         long[] longIds = Array.ConvertAll(ids, x => (long)x);
         long[] mask = new long[ids.Length]; Array.Fill(mask, 1L);
@@ -92,6 +91,13 @@ public class EndToEndBenchmarks
     public float BertSharpInto()
     {
         _model.RunInto(_input, _output, default, 2);
+        return _output[0];
+    }
+
+    [Benchmark(Description = "BertSharp int8 RunInto")]
+    public float BertSharpInt8Into()
+    {
+        _modelInt8.RunInto(_input, _output, default, 2);
         return _output[0];
     }
 
