@@ -38,6 +38,13 @@ public static class BenchmarkData
         return bytes;
     }
 
+    /// <summary>
+    /// ONNX Runtime's dynamic int8 quantization of the same export (shared/baselines/all-MiniLM-L6-v2-onnx, see its
+    /// README): per-tensor (quantize_dynamic's default) or per-channel weights.
+    /// </summary>
+    public static string MiniLmOnnxInt8(bool perChannel) =>
+        Path.Combine(SharedRoot, "baselines", "all-MiniLM-L6-v2-onnx", perChannel ? "model.int8.perchannel.onnx" : "model.int8.onnx");
+
     /// <summary>[batch, seq] ids: [CLS] random word ids [SEP], fixed seed.</summary>
     public static int[] SyntheticIds(int batch, int seq, int vocab = 30522, int seed = 42)
     {

@@ -7,7 +7,9 @@ namespace BertSharp.Benchmarks;
 // Run: dotnet run -c Release --project Benchmarks -- --filter '*Int8GemmBenchmarks*' --job short
 // Int8 vs fp32 on the BERT linear shapes (M tokens × K in × N out), in two groups, each with its fp32 baseline:
 // "Avx2" (Int8GemmPath.Avx2 vs GemmPath.Vector256: what an x86-64-v3 NativeAOT binary without AVX-VNNI runs) and
-// "Auto" (each kernel's best path on this CPU). GFLOP/s counts 2·M·K·N operations for int8 too.
+// "Auto" (each kernel's best path on this CPU: Avx512BW or AvxVnni for int8 in a JIT process). Int8 rows use
+// reduced-range (7-bit) weights, the fast biased-u8 kernels; "FullRange" rows the 8-bit weights (on x64 without VNNI
+// the VPSIGNB kernel). GFLOP/s counts 2·M·K·N operations for int8 too.
 
 /// <summary>No job of its own (take it from the command line, e.g. --job short); the GFLOP/s column and ratios per category.</summary>
 public sealed class Int8GemmBenchmarkConfig : ManualConfig
@@ -34,7 +36,7 @@ public class Int8GemmBenchmarks
 
     private float[] _x = [], _bias = [], _y = [];
     private PackedWeight _fp32 = null!;
-    private QuantizedWeight _int8 = null!;
+    private QuantizedWeight _int8 = null!, _int8Full = null!;
     private int _m;
 
     [GlobalSetup]
@@ -48,7 +50,8 @@ public class Int8GemmBenchmarks
         _y = new float[m * n];
         float[] w = GemmBenchmarks.RandomArray(rng, n * k);
         _fp32 = PackedWeight.Pack(w, n, k);
-        _int8 = QuantizedWeight.Quantize(w, n, k);
+        _int8 = QuantizedWeight.Quantize(w, n, k, reducedRange: true);
+        _int8Full = QuantizedWeight.Quantize(w, n, k);
     }
 
     [Benchmark(Baseline = true), BenchmarkCategory("Avx2")]
@@ -57,9 +60,15 @@ public class Int8GemmBenchmarks
     [Benchmark, BenchmarkCategory("Avx2")]
     public void Int8Avx2() => Int8Gemm.Linear(_x, _m, _int8, _bias, _y, maxThreads: Threads, path: Int8GemmPath.Avx2);
 
+    [Benchmark, BenchmarkCategory("Avx2")]
+    public void Int8Avx2FullRange() => Int8Gemm.Linear(_x, _m, _int8Full, _bias, _y, maxThreads: Threads, path: Int8GemmPath.Avx2);
+
     [Benchmark(Baseline = true), BenchmarkCategory("Auto")]
     public void Fp32Auto() => Gemm.Linear(_x, _m, _fp32, _bias, _y, maxThreads: Threads);
 
     [Benchmark, BenchmarkCategory("Auto")]
     public void Int8Auto() => Int8Gemm.Linear(_x, _m, _int8, _bias, _y, maxThreads: Threads);
+
+    [Benchmark, BenchmarkCategory("Auto")]
+    public void Int8AutoFullRange() => Int8Gemm.Linear(_x, _m, _int8Full, _bias, _y, maxThreads: Threads);
 }

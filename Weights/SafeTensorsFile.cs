@@ -1,4 +1,6 @@
 using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace BertSharp.Weights;
 
@@ -7,10 +9,16 @@ namespace BertSharp.Weights;
 /// (nothing is copied into managed memory until asked for); reads are thread-safe. Dispose unmaps the file:
 /// spans from <see cref="GetBytes"/> must not be used after that.
 /// </summary>
+/// <remarks>
+/// <see cref="ReadFloat32(TensorInfo, Span{float})"/> reads with positional file reads (pread), not through the
+/// mapping: the bytes come from the OS page cache, which is not charged to this process's resident memory, so loading
+/// a model does not keep a second, mapped copy of its checkpoint resident next to the copies the model owns.
+/// </remarks>
 public sealed unsafe class SafeTensorsFile : IDisposable
 {
     private readonly MemoryMappedFile? _map;
     private readonly MemoryMappedViewAccessor? _view;
+    private readonly SafeFileHandle _handle; // for positional reads
     private byte* _base;            // first byte of the file
     private readonly long _fileLength;
     private readonly long _dataOffset; // 8 + header length
@@ -24,12 +32,13 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     /// <summary>Size of the data section (file length - 8 - header length).</summary>
     public long DataLength => _fileLength - _dataOffset;
 
-    private SafeTensorsFile(string path, MemoryMappedFile? map, MemoryMappedViewAccessor? view, byte* basePtr,
+    private SafeTensorsFile(string path, MemoryMappedFile? map, MemoryMappedViewAccessor? view, SafeFileHandle handle, byte* basePtr,
         long fileLength, long dataOffset, Dictionary<string, string> metadata, List<TensorInfo> tensors)
     {
         Path = path;
         _map = map;
         _view = view;
+        _handle = handle;
         _base = basePtr;
         _fileLength = fileLength;
         _dataOffset = dataOffset;
@@ -64,9 +73,11 @@ public sealed unsafe class SafeTensorsFile : IDisposable
 
         MemoryMappedFile? map = null;
         MemoryMappedViewAccessor? view = null;
+        SafeFileHandle? handle = null;
         byte* ptr = null;
         try
         {
+            handle = File.OpenHandle(full, FileMode.Open, FileAccess.Read, FileShare.Read);
             map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
             view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref ptr);
@@ -75,10 +86,16 @@ public sealed unsafe class SafeTensorsFile : IDisposable
             long headerLength = SafeTensorsHeader.ReadHeaderLength(new ReadOnlySpan<byte>(ptr, 8), length, full);
             long dataOffset = 8 + headerLength;
             var (metadata, tensors) = SafeTensorsHeader.Parse(new ReadOnlySpan<byte>(ptr + 8, (int)headerLength), length - dataOffset, full);
-            return new SafeTensorsFile(full, map, view, ptr, length, dataOffset, metadata, tensors);
+            return new SafeTensorsFile(full, map, view, handle, ptr, length, dataOffset, metadata, tensors);
+        }
+        catch (Exception e) when (handle is null && e is IOException or UnauthorizedAccessException)
+        {
+            stream.Dispose();
+            throw new CheckpointException($"{full}: cannot open: {e.Message}", e);
         }
         catch
         {
+            handle?.Dispose();
             if (ptr != null) view!.SafeMemoryMappedViewHandle.ReleasePointer();
             view?.Dispose();
             map?.Dispose();
@@ -135,14 +152,43 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     {
         if (destination.Length != t.ElementCount)
             throw new ArgumentException($"{Path}: tensor '{t.Name}' has {t.ElementCount} elements, destination {destination.Length}", nameof(destination));
-        ReadOnlySpan<byte> bytes = GetBytes(t);
-        switch (t.DType)
+        if (t.DType is not (SafeTensorDType.F32 or SafeTensorDType.F16 or SafeTensorDType.BF16))
+            throw new CheckpointException($"{Path}: tensor '{t.Name}' has dtype {SafeTensorDTypes.Name(t.DType)}; expected a float tensor (F32, F16 or BF16) convertible exactly to float32");
+        GetBytes(t); // ownership, disposal and size checks
+        long offset = _dataOffset + t.DataStart;
+        if (t.DType == SafeTensorDType.F32 && BitConverter.IsLittleEndian)
         {
-            case SafeTensorDType.F32: FloatConversion.Float32FromBytes(bytes, destination); break;
-            case SafeTensorDType.F16: FloatConversion.Float16ToSingle(bytes, destination); break;
-            case SafeTensorDType.BF16: FloatConversion.BFloat16ToSingle(bytes, destination); break;
-            default:
-                throw new CheckpointException($"{Path}: tensor '{t.Name}' has dtype {SafeTensorDTypes.Name(t.DType)}; expected a float tensor (F32, F16 or BF16) convertible exactly to float32");
+            ReadExactly(MemoryMarshal.AsBytes(destination), offset, t);
+            return;
+        }
+        // Converted in chunks through a small buffer (an even number of 2- and 4-byte elements).
+        Span<byte> chunk = stackalloc byte[16384];
+        int elementSize = t.DType == SafeTensorDType.F32 ? 4 : 2, perChunk = chunk.Length / elementSize;
+        for (int done = 0; done < destination.Length; done += perChunk)
+        {
+            int count = Math.Min(perChunk, destination.Length - done);
+            Span<byte> bytes = chunk[..(count * elementSize)];
+            ReadExactly(bytes, offset + (long)done * elementSize, t);
+            Span<float> target = destination.Slice(done, count);
+            switch (t.DType)
+            {
+                case SafeTensorDType.F32: FloatConversion.Float32FromBytes(bytes, target); break;
+                case SafeTensorDType.F16: FloatConversion.Float16ToSingle(bytes, target); break;
+                default: FloatConversion.BFloat16ToSingle(bytes, target); break;
+            }
+        }
+    }
+
+    private void ReadExactly(Span<byte> buffer, long offset, TensorInfo t)
+    {
+        while (!buffer.IsEmpty)
+        {
+            int read;
+            try { read = RandomAccess.Read(_handle, buffer, offset); }
+            catch (IOException e) { throw new CheckpointException($"{Path}: reading tensor '{t.Name}' failed: {e.Message}", e); }
+            if (read <= 0) throw new CheckpointException($"{Path}: tensor '{t.Name}' ends past the end of the file (truncated while open?)");
+            buffer = buffer[read..];
+            offset += read;
         }
     }
 
@@ -189,5 +235,6 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         }
         _view?.Dispose();
         _map?.Dispose();
+        _handle.Dispose();
     }
 }

@@ -20,9 +20,26 @@ namespace BertSharp.Engine.Kernels;
 /// </remarks>
 public static class ActivationQuantization
 {
+    /// <summary>The largest |q| of the full int8 range: every activation row, and weights by default.</summary>
+    public const int FullRange = 127;
+
+    /// <summary>
+    /// The largest |q| of the reduced (7-bit) weight range: with u8 activations ≤ 255, a VPMADDUBSW pair of products
+    /// is at most 2 · 255 · 64 = 32640 ≤ 32767 in magnitude, so it never saturates (see <see cref="QuantizedWeight"/>).
+    /// </summary>
+    public const int ReducedRange = 64;
+
     /// <summary>Quantizes <paramref name="row"/> into quantized[0 .. row.Length) and returns its scale (see remarks).</summary>
-    public static float QuantizeRow(ReadOnlySpan<float> row, Span<sbyte> quantized)
+    public static float QuantizeRow(ReadOnlySpan<float> row, Span<sbyte> quantized) => QuantizeRow(row, quantized, FullRange);
+
+    /// <summary>
+    /// As <see cref="QuantizeRow(ReadOnlySpan{float}, Span{sbyte})"/> with <paramref name="maxLevel"/> (<see cref="FullRange"/>
+    /// or <see cref="ReducedRange"/>) in place of 127: scale = a / maxLevel, inv = maxLevel / a, clamp to ±maxLevel.
+    /// </summary>
+    public static float QuantizeRow(ReadOnlySpan<float> row, Span<sbyte> quantized, int maxLevel)
     {
+        if (maxLevel is not (FullRange or ReducedRange))
+            throw new ArgumentOutOfRangeException(nameof(maxLevel), maxLevel, $"maxLevel must be {FullRange} or {ReducedRange}.");
         if (quantized.Length < row.Length)
             throw new ArgumentException($"quantized has {quantized.Length} elements but the row has {row.Length}.", nameof(quantized));
         quantized = quantized[..row.Length];
@@ -33,23 +50,45 @@ public static class ActivationQuantization
             quantized.Clear();
             return float.NaN;
         }
-        float inv = 127f / maxAbs;
+        float level = maxLevel;
+        float inv = level / maxAbs;
         if (maxAbs == 0f || float.IsInfinity(inv))
         {
             quantized.Clear();
             return 0f;
         }
-        int done = Vector128.IsHardwareAccelerated ? QuantizeVector128(row, quantized, inv) : 0;
+        int done = Vector256.IsHardwareAccelerated ? QuantizeVector256(row, quantized, inv, level) : 0;
+        if (Vector128.IsHardwareAccelerated) done += QuantizeVector128(row[done..], quantized[done..], inv, level);
         for (int p = done; p < row.Length; p++)
-            quantized[p] = Quantize(row[p], inv);
-        return maxAbs / 127f;
+            quantized[p] = Quantize(row[p], inv, level);
+        return maxAbs / level;
+    }
+
+    // As QuantizeVector128, 32 elements at a time (Vector256.Narrow keeps element order). ConvertToInt32Native: the
+    // values are already rounded and clamped to ±127, where every conversion is exact.
+    private static int QuantizeVector256(ReadOnlySpan<float> row, Span<sbyte> quantized, float inv, float level)
+    {
+        Vector256<float> scale = Vector256.Create(inv), low = Vector256.Create(-level), high = Vector256.Create(level);
+        ref float source = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(row);
+        ref sbyte target = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(quantized);
+        int p = 0;
+        for (; p + 32 <= row.Length; p += 32)
+        {
+            Vector256<int> a = Step(Vector256.LoadUnsafe(ref source, (nuint)p)), b = Step(Vector256.LoadUnsafe(ref source, (nuint)p + 8));
+            Vector256<int> c = Step(Vector256.LoadUnsafe(ref source, (nuint)p + 16)), d = Step(Vector256.LoadUnsafe(ref source, (nuint)p + 24));
+            Vector256.Narrow(Vector256.Narrow(a, b), Vector256.Narrow(c, d)).StoreUnsafe(ref target, (nuint)p);
+        }
+        return p;
+
+        Vector256<int> Step(Vector256<float> v) =>
+            Vector256.ConvertToInt32Native(Vector256.Min(Vector256.Max(Vector256.Round(v * scale), low), high));
     }
 
     // The same rule 16 elements at a time: the same float multiply, Vector128.Round (ties to even, as MathF.Round),
     // the same clamp; the clamped integers convert and narrow exactly. Returns how many elements it did.
-    private static int QuantizeVector128(ReadOnlySpan<float> row, Span<sbyte> quantized, float inv)
+    private static int QuantizeVector128(ReadOnlySpan<float> row, Span<sbyte> quantized, float inv, float level)
     {
-        Vector128<float> scale = Vector128.Create(inv), low = Vector128.Create(-127f), high = Vector128.Create(127f);
+        Vector128<float> scale = Vector128.Create(inv), low = Vector128.Create(-level), high = Vector128.Create(level);
         ref float source = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(row);
         ref sbyte target = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(quantized);
         int p = 0;
@@ -62,9 +101,12 @@ public static class ActivationQuantization
         return p;
 
         Vector128<int> Step(Vector128<float> v) =>
-            Vector128.ConvertToInt32(Vector128.Min(Vector128.Max(Vector128.Round(v * scale), low), high));
+            Vector128.ConvertToInt32Native(Vector128.Min(Vector128.Max(Vector128.Round(v * scale), low), high));
     }
 
     /// <summary>clamp(RoundHalfToEven(value · inv), -127, 127).</summary>
-    public static sbyte Quantize(float value, float inv) => (sbyte)Math.Clamp(MathF.Round(value * inv), -127f, 127f);
+    public static sbyte Quantize(float value, float inv) => Quantize(value, inv, FullRange);
+
+    /// <summary>clamp(RoundHalfToEven(value · inv), -maxLevel, maxLevel).</summary>
+    public static sbyte Quantize(float value, float inv, float maxLevel) => (sbyte)Math.Clamp(MathF.Round(value * inv), -maxLevel, maxLevel);
 }

@@ -14,9 +14,11 @@ namespace BertSharp.Engine.Kernels;
 /// <remarks>
 /// <code>
 /// phase one, per row i:   sx[i], xq[i, 0 .. PaddedK) = QuantizeRow(x[i, :]) (zero padded)   // [m, PaddedK] bytes
+///                         biased kernels store u = xq + 128 (xq ^ 0x80) instead
 /// phase two, work items = (block of 64 rows) × (group of 16-column weight panels), from a shared counter
-///   for each panel, for each tile of ≤ 4 rows:
+///   for each panel, for each tile of ≤ 4 rows (≤ 8 on Avx512BW):
 ///     acc[r, c] = Σ_p xq[r, p] · wq[c, p]              // exact int32 on every path
+///                                                       // (biased: -128·Σ_p wq[c, p] + Σ_p u[r, p] · wq[c, p])
 ///     y[r, c] = Dequantize(acc, sx[r], sw[c]) (+ bias[c]) (+ residual[r, c]); then the optional epilogue
 /// </code>
 /// The integer sums are exact and the float expression (<see cref="Int8GemmReference.Dequantize"/>, then bias, then
@@ -27,8 +29,8 @@ public static class Int8Gemm
     /// <summary>Below this many multiply-adds (m·n·k) a call runs on one thread: waking a worker costs more.</summary>
     public const long ParallelThreshold = 1L << 18;
 
-    /// <summary>Most rows a micro-kernel call covers.</summary>
-    internal const int TileRows = 4;
+    /// <summary>Most rows a micro-kernel call covers (Avx512BW's biased kernel; the others take 4).</summary>
+    internal const int TileRows = 8;
 
     /// <summary>Rows per work item's row block (a multiple of <see cref="TileRows"/>; fixed, never from the thread count).</summary>
     internal const int BlockRows = 64;
@@ -89,6 +91,7 @@ public static class Int8Gemm
     /// <summary>The path <see cref="Int8GemmPath.Auto"/> picks on this CPU.</summary>
     public static Int8GemmPath BestPath =>
         IsSupported(Int8GemmPath.AvxVnni) ? Int8GemmPath.AvxVnni :
+        IsSupported(Int8GemmPath.Avx512BW) ? Int8GemmPath.Avx512BW :
         IsSupported(Int8GemmPath.Avx2) ? Int8GemmPath.Avx2 :
         IsSupported(Int8GemmPath.ArmDot) ? Int8GemmPath.ArmDot :
         Int8GemmPath.Portable;
@@ -99,6 +102,7 @@ public static class Int8Gemm
         Int8GemmPath.Auto or Int8GemmPath.Portable => true,
         Int8GemmPath.AvxVnni => AvxVnni.IsSupported && Avx2.IsSupported,
         Int8GemmPath.Avx2 => Avx2.IsSupported,
+        Int8GemmPath.Avx512BW => Avx512BW.IsSupported && Avx2.IsSupported,
         Int8GemmPath.ArmDot => Dp.IsSupported && AdvSimd.IsSupported,
         _ => false,
     };
@@ -108,6 +112,7 @@ public static class Int8Gemm
     {
         Int8GemmPath.AvxVnni => "x64 AVX-VNNI (256-bit VPDPBUSD; e.g. Zen 5, Alder Lake and later — not Zen 4, whose AVX-512 VNNI .NET 10 does not expose)",
         Int8GemmPath.Avx2 => "x64 AVX2",
+        Int8GemmPath.Avx512BW => "x64 AVX-512BW in a JIT process (x86-64-v3 NativeAOT binaries have no AVX-512)",
         Int8GemmPath.ArmDot => "ARM64 with the dot-product extension (SDOT)",
         _ => "nothing",
     };
@@ -115,12 +120,28 @@ public static class Int8Gemm
     private static Int8GemmPath Resolve(Int8GemmPath path)
     {
         if (path == Int8GemmPath.Auto) return BestPath;
-        if (path is not (Int8GemmPath.AvxVnni or Int8GemmPath.Avx2 or Int8GemmPath.ArmDot or Int8GemmPath.Portable))
+        if (path is not (Int8GemmPath.AvxVnni or Int8GemmPath.Avx2 or Int8GemmPath.Avx512BW or Int8GemmPath.ArmDot or Int8GemmPath.Portable))
             throw new ArgumentOutOfRangeException(nameof(path), path, "unknown Int8GemmPath.");
         if (!IsSupported(path))
             throw new PlatformNotSupportedException($"Int8GemmPath.{path} needs {Requirement(path)}, which this CPU lacks (use Int8GemmPath.Auto).");
         return path;
     }
+
+    /// <summary>
+    /// The micro-kernel a (path, weight range) runs. Biased kernels (from BiasedAvx2 on) read u = xq + 128; the others xq.
+    /// VPMADDUBSW on biased u ≤ 255 is exact only for reduced-range weights (|w| ≤ 64), so with full-range weights
+    /// Avx2 and Avx512BW run the sign kernel (|xq| ≤ 127 × w·sign(xq)); VPDPBUSD has no int16 step and takes either.
+    /// </summary>
+    private enum Kernel { Portable, ArmDot, SignAvx2, BiasedAvx2, BiasedVnni, Biased512 }
+
+    private static Kernel KernelFor(Int8GemmPath path, bool reducedRange) => path switch
+    {
+        Int8GemmPath.AvxVnni => Kernel.BiasedVnni,
+        Int8GemmPath.Avx512BW => reducedRange ? Kernel.Biased512 : Kernel.SignAvx2,
+        Int8GemmPath.Avx2 => reducedRange ? Kernel.BiasedAvx2 : Kernel.SignAvx2,
+        Int8GemmPath.ArmDot => Kernel.ArmDot,
+        _ => Kernel.Portable,
+    };
 
     [ThreadStatic] private static sbyte[]? t_xq;
     [ThreadStatic] private static float[]? t_sx;
@@ -158,11 +179,13 @@ public static class Int8Gemm
         private const int AccInts = TileRows * W + 16; // + 64 bytes so each slot's tile can start 64-byte aligned
 
         private float* _x, _bias, _y, _residual, _sx, _sw;
+        private int* _init;
         private sbyte* _w, _xq;
-        private int _m, _k, _kp, _n, _panels, _rowBlocks, _panelsPerGroup, _items;
-        private Int8GemmPath _path;
+        private int _m, _k, _kp, _n, _panels, _rowBlocks, _panelsPerGroup, _items, _tileRows;
+        private Kernel _kernel;
         private TEpilogue _epilogue;
         private float[]? _swArray; // keeps the weight's scales alive while the raw pointer is in use
+        private int[]? _initArray; // and its zero-point corrections
         private readonly int[] _acc = GC.AllocateArray<int>(AccInts * KernelParallel.ProcessorCount, pinned: true);
 
         public int Items => _items;
@@ -178,7 +201,10 @@ public static class Int8Gemm
         {
             _x = x; _m = m; _k = w.K; _kp = w.PaddedK; _n = w.N; _panels = w.PanelCount;
             _w = w.Data; _swArray = w.Scales; _sw = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_swArray));
-            _bias = bias; _y = y; _residual = residual; _path = path;
+            _initArray = w.ZeroPointCorrection; _init = (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_initArray));
+            _bias = bias; _y = y; _residual = residual;
+            _kernel = KernelFor(path, w.ReducedRange);
+            _tileRows = _kernel == Kernel.Biased512 ? Int8KernelBiased512.MaxRows : 4;
             _xq = xq; _sx = sx; _epilogue = epilogue;
 
             _rowBlocks = (m + BlockRows - 1) / BlockRows;
@@ -191,8 +217,10 @@ public static class Int8Gemm
         public void Clear()
         {
             _x = _bias = _y = _residual = _sx = _sw = null;
+            _init = null;
             _w = _xq = null;
             _swArray = null;
+            _initArray = null;
             _epilogue = default;
         }
 
@@ -202,6 +230,15 @@ public static class Int8Gemm
             sbyte* row = _xq + (long)i * _kp;
             _sx[i] = ActivationQuantization.QuantizeRow(new ReadOnlySpan<float>(_x + (long)i * _k, _k), new Span<sbyte>(row, _k));
             for (int p = _k; p < _kp; p++) row[p] = 0;
+            if (_kernel >= Kernel.BiasedAvx2)
+            {
+                // u = xq + 128 as a byte: flipping the top bit maps -127..127 to 1..255 (padding 0 to 128; its w is 0).
+                int p = 0;
+                if (Vector256.IsHardwareAccelerated)
+                    for (; p + 32 <= _kp; p += 32)
+                        (Vector256.Load((byte*)row + p) ^ Vector256.Create((byte)0x80)).Store((byte*)row + p);
+                for (; p < _kp; p++) row[p] = (sbyte)(row[p] ^ unchecked((sbyte)0x80));
+            }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -211,19 +248,23 @@ public static class Int8Gemm
             int rowBlock = item % _rowBlocks, group = item / _rowBlocks;
             int rb = rowBlock * BlockRows, re = Math.Min(rb + BlockRows, _m);
             int qb = group * _panelsPerGroup, qe = Math.Min(qb + _panelsPerGroup, _panels);
+            int tileRows = _tileRows;
             for (int q = qb; q < qe; q++)
             {
                 sbyte* panel = _w + (long)q * W * _kp;
                 int j0 = q * W, width = Math.Min(W, n - j0);
-                for (int row0 = rb; row0 < re; row0 += TileRows)
+                int* init = _init + j0;
+                for (int row0 = rb; row0 < re; row0 += tileRows)
                 {
-                    int rows = Math.Min(TileRows, re - row0);
+                    int rows = Math.Min(tileRows, re - row0);
                     sbyte* xTile = _xq + (long)row0 * _kp;
-                    switch (_path)
+                    switch (_kernel)
                     {
-                        case Int8GemmPath.AvxVnni: Int8KernelAvx<AvxVnniDot>.Tile(rows, xTile, _kp, panel, groups, acc); break;
-                        case Int8GemmPath.Avx2: Int8KernelAvx<Avx2Dot>.Tile(rows, xTile, _kp, panel, groups, acc); break;
-                        case Int8GemmPath.ArmDot: Int8KernelArmDot.Tile(rows, xTile, _kp, panel, groups, acc); break;
+                        case Kernel.Biased512: Int8KernelBiased512.Tile(rows, (byte*)xTile, _kp, panel, groups, init, acc); break;
+                        case Kernel.BiasedAvx2: Int8KernelBiased256<Avx2Dot>.Tile(rows, (byte*)xTile, _kp, panel, groups, init, acc); break;
+                        case Kernel.BiasedVnni: Int8KernelBiased256<AvxVnniDot>.Tile(rows, (byte*)xTile, _kp, panel, groups, init, acc); break;
+                        case Kernel.SignAvx2: Int8KernelAvx<Avx2Dot>.Tile(rows, xTile, _kp, panel, groups, acc); break;
+                        case Kernel.ArmDot: Int8KernelArmDot.Tile(rows, xTile, _kp, panel, groups, acc); break;
                         default: Int8KernelPortable.Tile(rows, xTile, _kp, panel, groups, acc); break;
                     }
                     WriteTile(acc, row0, rows, j0, width);
@@ -241,7 +282,20 @@ public static class Int8Gemm
                 float* yRow = _y + (long)i * _n + j0;
                 int* a = acc + r * W;
                 int c = 0;
-                if (width == W && Vector128.IsHardwareAccelerated)
+                if (width == W && Vector256.IsHardwareAccelerated)
+                {
+                    // Dequantize's expression lane by lane: the same int→float conversion, multiplies and adds (no FMA).
+                    Vector256<float> sxv = Vector256.Create(sx);
+                    float* residualRow = _residual != null ? _residual + (long)i * _n + j0 : null;
+                    for (; c < W; c += 8)
+                    {
+                        Vector256<float> v = Vector256.ConvertToSingle(Vector256.Load(a + c)) * (sxv * Vector256.Load(sw + c));
+                        if (_bias != null) v += Vector256.Load(_bias + j0 + c);
+                        if (residualRow != null) v += Vector256.Load(residualRow + c);
+                        v.Store(yRow + c);
+                    }
+                }
+                else if (width == W && Vector128.IsHardwareAccelerated)
                 {
                     // Dequantize's expression lane by lane: the same int→float conversion, multiplies and adds (no FMA).
                     Vector128<float> sxv = Vector128.Create(sx);

@@ -8,11 +8,13 @@ public static class Int8GemmReference
 {
     /// <summary>
     /// y[i,j] = Dequantize(Σ_p xq[i,p]·wq[j,p], sx[i], sw[j]) + bias[j] (+ residual[i*n+j]), where x's rows and w's rows
-    /// are quantized by <see cref="ActivationQuantization.QuantizeRow"/> (x: sx, xq; w: sw, wq) and the sum is exact
+    /// are quantized by <see cref="ActivationQuantization.QuantizeRow(ReadOnlySpan{float}, Span{sbyte})"/> (x: sx, xq; w: sw, wq) and the sum is exact
     /// int32. x: [m, k]; w: [n, k] fp32 (nn.Linear layout); bias: [n] or empty; residual: [m, n] or empty; y: [m, n].
+    /// reducedWeightRange: w's rows are quantized to [-64, 64] (<see cref="ActivationQuantization.ReducedRange"/>), as by
+    /// <see cref="QuantizedWeight.Quantize(ReadOnlySpan{float}, int, int, bool)"/> with reducedRange; x stays [-127, 127].
     /// </summary>
     public static void Linear(ReadOnlySpan<float> x, int m, int k, ReadOnlySpan<float> w, int n, ReadOnlySpan<float> bias,
-        Span<float> y, ReadOnlySpan<float> residual = default)
+        Span<float> y, ReadOnlySpan<float> residual = default, bool reducedWeightRange = false)
     {
         GemmArguments.CheckLinear(x, m, k, n, bias, y, residual);
         GemmArguments.CheckLength(w, n, k, nameof(w), "[n, k]");
@@ -21,7 +23,8 @@ public static class Int8GemmReference
         var wq = new sbyte[n * k];
         var sw = new float[n];
         for (int j = 0; j < n; j++)
-            sw[j] = ActivationQuantization.QuantizeRow(w.Slice(j * k, k), wq.AsSpan(j * k, k));
+            sw[j] = ActivationQuantization.QuantizeRow(w.Slice(j * k, k), wq.AsSpan(j * k, k),
+                reducedWeightRange ? ActivationQuantization.ReducedRange : ActivationQuantization.FullRange);
         var xq = new sbyte[k];
         for (int i = 0; i < m; i++)
         {

@@ -12,9 +12,11 @@ internal interface IInt8Dot256
 
 /// <summary>
 /// AVX2: VPMADDUBSW (u8 × s8, adjacent pairs → int16) then VPMADDWD with ones (adjacent int16 pairs → int32).
-/// No saturation: u = |xq| ≤ 127 and |v| = |wq| ≤ 127, so each int16 pair sum is at most 2 · 127 · 127 = 32258 &lt; 32767
-/// in magnitude (-128 never occurs: <see cref="ActivationQuantization"/> clamps to ±127). VPMADDWD of int16 values
-/// with 1 is exact in int32. So the result equals the exact integer dot product.
+/// Exact when no int16 pair sum u0·v0 + u1·v1 leaves [-32768, 32767]; VPMADDWD of int16 values with 1 is exact in
+/// int32. The callers guarantee it: the sign kernel (<see cref="Int8KernelAvx{TDot}"/>) has u = |xq| ≤ 127 and
+/// |v| = |wq| ≤ 127, so a pair is at most 2 · 127 · 127 = 32258 (-128 never occurs: <see cref="ActivationQuantization"/>
+/// clamps to ±127); the biased kernel (<see cref="Int8KernelBiased256{TDot}"/>) has u = xq + 128 ≤ 255 and runs only on
+/// reduced-range weights, |wq| ≤ 64, so a pair is at most 2 · 255 · 64 = 32640.
 /// </summary>
 internal readonly struct Avx2Dot : IInt8Dot256
 {

@@ -41,9 +41,13 @@ public sealed class BertLayer
         OutputLayerNorm = LinearLoader.LoadLayerNorm(checkpoint, n.OutputLayerNormWeight, n.OutputLayerNormBias, h, eps);
         Activation = config.HiddenAct;
 
-        Linear Load(string weight, string bias, int outFeatures, int inFeatures, EncoderProjections projection, float[]? maxAbs) =>
-            plan.Build(checkpoint.ReadFloat32(weight, outFeatures, inFeatures), checkpoint.ReadFloat32(bias, outFeatures),
-                outFeatures, inFeatures, projection, maxAbs);
+        Linear Load(string weight, string bias, int outFeatures, int inFeatures, EncoderProjections projection, float[]? maxAbs)
+        {
+            // The unpacked weight lives only until it is packed (outside the GC heap: no garbage left behind).
+            using var unpacked = new LoadBuffer(checked(outFeatures * inFeatures));
+            checkpoint.ReadFloat32(weight, unpacked.Span, outFeatures, inFeatures);
+            return plan.Build(unpacked.Span, checkpoint.ReadFloat32(bias, outFeatures), outFeatures, inFeatures, projection, maxAbs);
+        }
     }
 
     /// <summary>x: [TotalTokens, hidden] is replaced by the layer's output.</summary>

@@ -28,15 +28,15 @@ public sealed class BertSelfAttention
         RelativeBias = relativeBias;
         int h = config.HiddenSize;
         NumHeads = config.NumAttentionHeads; HeadDim = config.HeadDim;
-        var weight = new float[3 * h * h];
+        using var weight = new LoadBuffer(3 * h * h); // freed once packed
         var bias = new float[3 * h];
         (string Weight, string Bias)[] parts = [(names.QueryWeight, names.QueryBias), (names.KeyWeight, names.KeyBias), (names.ValueWeight, names.ValueBias)];
         for (int i = 0; i < 3; i++)
         {
-            checkpoint.ReadFloat32(parts[i].Weight, weight.AsSpan(i * h * h, h * h), h, h);
+            checkpoint.ReadFloat32(parts[i].Weight, weight.Span.Slice(i * h * h, h * h), h, h);
             checkpoint.ReadFloat32(parts[i].Bias, bias.AsSpan(i * h, h), h);
         }
-        QueryKeyValue = plan.Build(weight, bias, 3 * h, h, EncoderProjections.QueryKeyValue, inputMaxAbs);
+        QueryKeyValue = plan.Build(weight.Span, bias, 3 * h, h, EncoderProjections.QueryKeyValue, inputMaxAbs);
     }
 
     /// <summary>

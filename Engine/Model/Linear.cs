@@ -37,7 +37,7 @@ public sealed class Linear
     /// <summary>Calibration only: when set (an fp32 layer), every Forward raises it to max |x| per input column.</summary>
     internal float[]? ObservedInputMaxAbs { get; set; }
 
-    public Linear(float[] weight, float[] bias, int outFeatures, int inFeatures)
+    public Linear(ReadOnlySpan<float> weight, float[] bias, int outFeatures, int inFeatures)
     {
         Check(weight, bias, outFeatures, inFeatures);
         _weight = PackedWeight.Pack(weight, outFeatures, inFeatures);
@@ -52,13 +52,13 @@ public sealed class Linear
     }
 
     /// <summary>
-    /// An int8 layer: W: [out, in] quantized symmetric per output channel (<see cref="QuantizedWeight.Quantize"/>).
+    /// An int8 layer: W: [out, in] quantized symmetric per output channel (<see cref="QuantizedWeight.Quantize(ReadOnlySpan{float}, int, int)"/>).
     /// With <paramref name="inputMaxAbs"/> (max |x| per input column, from calibration), SmoothQuant scales
     /// s[p] = max|x[:, p]|^α / max|W[:, p]|^(1−α) are folded into the weight (see remarks); <paramref name="weight"/> is
     /// then scaled in place.
     /// </summary>
     /// <param name="alpha">SmoothQuant migration strength α in (0, 1): how much of the activation range moves into the weight</param>
-    public static Linear Quantize(float[] weight, float[] bias, int outFeatures, int inFeatures,
+    public static Linear Quantize(Span<float> weight, float[] bias, int outFeatures, int inFeatures,
         ReadOnlySpan<float> inputMaxAbs = default, float alpha = 0.5f)
     {
         Check(weight, bias, outFeatures, inFeatures);
@@ -73,12 +73,12 @@ public sealed class Linear
     }
 
     /// <summary>s per input column (1 where either range is 0 or not finite); scales W's columns by s; returns 1/s.</summary>
-    private static float[] SmoothingScales(float[] weight, int outFeatures, int inFeatures, ReadOnlySpan<float> inputMaxAbs, float alpha)
+    private static float[] SmoothingScales(Span<float> weight, int outFeatures, int inFeatures, ReadOnlySpan<float> inputMaxAbs, float alpha)
     {
         var wMax = new float[inFeatures];
         for (int j = 0; j < outFeatures; j++)
         {
-            ReadOnlySpan<float> row = weight.AsSpan(j * inFeatures, inFeatures);
+            ReadOnlySpan<float> row = weight.Slice(j * inFeatures, inFeatures);
             for (int p = 0; p < inFeatures; p++) wMax[p] = MathF.Max(wMax[p], MathF.Abs(row[p]));
         }
         var scale = new float[inFeatures];
@@ -90,11 +90,11 @@ public sealed class Linear
             inverse[p] = 1f / scale[p];
         }
         for (int j = 0; j < outFeatures; j++)
-            TensorPrimitives.Multiply(weight.AsSpan(j * inFeatures, inFeatures), scale, weight.AsSpan(j * inFeatures, inFeatures));
+            TensorPrimitives.Multiply(weight.Slice(j * inFeatures, inFeatures), scale, weight.Slice(j * inFeatures, inFeatures));
         return inverse;
     }
 
-    private static void Check(float[] weight, float[] bias, int outFeatures, int inFeatures)
+    private static void Check(ReadOnlySpan<float> weight, float[] bias, int outFeatures, int inFeatures)
     {
         if (weight.Length != outFeatures * inFeatures) throw new ArgumentException($"weight has {weight.Length} floats, expected [{outFeatures},{inFeatures}]", nameof(weight));
         if (bias.Length != outFeatures) throw new ArgumentException($"bias has {bias.Length} floats, expected [{outFeatures}]", nameof(bias));

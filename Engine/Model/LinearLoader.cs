@@ -8,8 +8,13 @@ namespace BertSharp.Engine.Model;
 /// </summary>
 internal static class LinearLoader
 {
-    public static Linear Load(Checkpoint checkpoint, string weightName, string biasName, int outFeatures, int inFeatures) =>
-        new(checkpoint.ReadFloat32(weightName, outFeatures, inFeatures), checkpoint.ReadFloat32(biasName, outFeatures), outFeatures, inFeatures);
+    public static Linear Load(Checkpoint checkpoint, string weightName, string biasName, int outFeatures, int inFeatures)
+    {
+        // The unpacked weight lives only until it is packed (outside the GC heap: no garbage left behind).
+        using var weight = new LoadBuffer(checked(outFeatures * inFeatures));
+        checkpoint.ReadFloat32(weightName, weight.Span, outFeatures, inFeatures);
+        return new(weight.Span, checkpoint.ReadFloat32(biasName, outFeatures), outFeatures, inFeatures);
+    }
 
     public static LayerNormParameters LoadLayerNorm(Checkpoint checkpoint, string weightName, string biasName, int size, float eps) =>
         new(checkpoint.ReadFloat32(weightName, size), checkpoint.ReadFloat32(biasName, size), eps);

@@ -25,7 +25,7 @@ internal sealed class QuantizationPlan
     /// A projection: fp32, or int8, smoothed with <paramref name="inputMaxAbs"/> (max |x| per input channel from
     /// calibration) when given.
     /// </summary>
-    public Linear Build(float[] weight, float[] bias, int outFeatures, int inFeatures, EncoderProjections projection,
+    public Linear Build(Span<float> weight, float[] bias, int outFeatures, int inFeatures, EncoderProjections projection,
         ReadOnlySpan<float> inputMaxAbs)
     {
         if (!_options.IsInt8(projection)) return new Linear(weight, bias, outFeatures, inFeatures);

@@ -9,7 +9,7 @@ namespace BertSharp.Tests.Kernels;
 public class Int8GemmTests
 {
     private static readonly Int8GemmPath[] AllPaths =
-        [Int8GemmPath.AvxVnni, Int8GemmPath.Avx2, Int8GemmPath.ArmDot, Int8GemmPath.Portable, Int8GemmPath.Auto];
+        [Int8GemmPath.AvxVnni, Int8GemmPath.Avx512BW, Int8GemmPath.Avx2, Int8GemmPath.ArmDot, Int8GemmPath.Portable, Int8GemmPath.Auto];
 
     private static void RequirePath(Int8GemmPath path)
     {
@@ -26,9 +26,10 @@ public class Int8GemmTests
 
     private static readonly int[] Ms = [1, 7, 33, 128], Ks = [1, 3, 4, 7, 384, 3072], Ns = [1, 17, 33, 384];
 
-    private sealed record Case(int M, int K, int N, float[] X, float[] W, float[] Bias, float[] Residual, float[] Want);
+    private sealed record Case(int M, int K, int N, float[] X, float[] W, float[] Bias, float[] Residual, float[] Want, float[] WantReduced);
 
-    // Every (m, k, n); bias / residual cycle through none, bias, residual, both. The reference is computed once per run.
+    // Every (m, k, n); bias / residual cycle through none, bias, residual, both. The reference (full-range and
+    // reduced-range weights) is computed once per run.
     private static readonly Lazy<List<Case>> Cases = new(() =>
     {
         var list = new List<Case>();
@@ -44,23 +45,26 @@ public class Int8GemmTests
                     variant++;
                     var want = new float[m * n];
                     Int8GemmReference.Linear(x, m, k, w, n, bias, want, residual);
-                    list.Add(new Case(m, k, n, x, w, bias, residual, want));
+                    var wantReduced = new float[m * n];
+                    Int8GemmReference.Linear(x, m, k, w, n, bias, wantReduced, residual, reducedWeightRange: true);
+                    list.Add(new Case(m, k, n, x, w, bias, residual, want, wantReduced));
                 }
         return list;
     });
 
     [Test]
-    public void MatchesReferenceBitExactOnEveryShape([ValueSource(nameof(AllPaths))] Int8GemmPath path, [Values(1, 2)] int threads)
+    public void MatchesReferenceBitExactOnEveryShape([ValueSource(nameof(AllPaths))] Int8GemmPath path, [Values(1, 2)] int threads,
+        [Values(false, true)] bool reducedRange)
     {
         RequirePath(path);
         foreach (Case c in Cases.Value)
         {
-            var packed = QuantizedWeight.Quantize(c.W, c.N, c.K);
+            var packed = QuantizedWeight.Quantize(c.W, c.N, c.K, reducedRange);
             var got = new float[c.M * c.N + 5];
             Array.Fill(got, float.NaN); // stale output must be overwritten, never accumulated into
             Int8Gemm.Linear(c.X, c.M, packed, c.Bias, got.AsSpan(0, c.M * c.N), c.Residual, maxThreads: threads, path: path);
-            string what = $"{path} m={c.M} k={c.K} n={c.N} bias={c.Bias.Length > 0} residual={c.Residual.Length > 0} threads={threads}";
-            Assert.That(got.AsSpan(0, c.M * c.N).ToArray(), Is.EqualTo(c.Want).AsCollection, what);
+            string what = $"{path} m={c.M} k={c.K} n={c.N} bias={c.Bias.Length > 0} residual={c.Residual.Length > 0} threads={threads} reduced={reducedRange}";
+            Assert.That(got.AsSpan(0, c.M * c.N).ToArray(), Is.EqualTo(reducedRange ? c.WantReduced : c.Want).AsCollection, what);
             Assert.That(got.AsSpan(c.M * c.N).ToArray(), Is.All.NaN, "wrote past y[m*n]: " + what);
         }
     }
@@ -80,18 +84,18 @@ public class Int8GemmTests
 
     [Test]
     public void EpilogueSeesEveryFinalElementOnceAndMatchesReference(
-        [ValueSource(nameof(AllPaths))] Int8GemmPath path, [Values(1, 2)] int threads, [Values(17, 33, 384)] int n)
+        [ValueSource(nameof(AllPaths))] Int8GemmPath path, [Values(1, 2)] int threads, [Values(17, 33, 384)] int n, [Values(false, true)] bool reducedRange)
     {
         RequirePath(path);
         var rng = new Random(n);
         const int m = 37, k = 391;
         float[] x = Random(rng, m * k), w = Random(rng, n * k), bias = Random(rng, n), residual = Random(rng, m * n);
         var want = new float[m * n];
-        Int8GemmReference.Linear(x, m, k, w, n, bias, want, residual);
+        Int8GemmReference.Linear(x, m, k, w, n, bias, want, residual, reducedRange);
         for (int i = 0; i < want.Length; i++) want[i] = MathF.Tanh(want[i]);
         var visits = new int[m * n];
         var got = new float[m * n];
-        Int8Gemm.Linear(x, m, QuantizedWeight.Quantize(w, n, k), bias, got, new TanhEpilogue(visits, n), residual, threads, path);
+        Int8Gemm.Linear(x, m, QuantizedWeight.Quantize(w, n, k, reducedRange), bias, got, new TanhEpilogue(visits, n), residual, threads, path);
         Assert.That(visits, Is.All.EqualTo(1));
         Assert.That(got, Is.EqualTo(want).AsCollection);
     }
@@ -123,6 +127,58 @@ public class Int8GemmTests
         Assert.That(got.AsSpan(0, n).ToArray(), Is.All.EqualTo(exact));
         Assert.That(got.AsSpan(n, n).ToArray(), Is.All.EqualTo(-exact));
         Assert.That(exact, Is.EqualTo(k * 1.5f).Within(1e-3f * k), "Σ x·w = k · 3 · 0.5");
+    }
+
+    [Test]
+    public void ReducedRangeExtremeOperandsDoNotSaturate([ValueSource(nameof(AllPaths))] Int8GemmPath path)
+    {
+        // Reduced-range weights quantize to ±64; x to ±127, so the biased kernels see u = xq + 128 ∈ {1, 255}. Row 0
+        // (x = +3 → u = 255) against a +64 column makes every VPMADDUBSW pair 2 · 255 · 64 = 32640, the largest
+        // possible, and against a -64 column -32640; row 1 (x = -3 → u = 1) the smallest. A saturating int16 step,
+        // or a bound one off (w = ±65), would be visible: the exact sums are ±k · 127 · 64.
+        RequirePath(path);
+        const int k = 3072, n = 33;
+        var w = new float[n * k];
+        var x = new float[2 * k];
+        for (int j = 0; j < n; j++)
+            for (int p = 0; p < k; p++) w[j * k + p] = j % 2 == 0 ? 0.5f : -0.5f;
+        for (int p = 0; p < k; p++) { x[p] = 3f; x[k + p] = -3f; }
+        var packed = QuantizedWeight.Quantize(w, n, k, reducedRange: true);
+        Assert.That(packed[0, 0], Is.EqualTo((sbyte)64));
+        Assert.That(packed[1, 0], Is.EqualTo((sbyte)-64));
+        var want = new float[2 * n];
+        Int8GemmReference.Linear(x, 2, k, w, n, [], want, reducedWeightRange: true);
+        var got = new float[2 * n];
+        Int8Gemm.Linear(x, 2, packed, [], got, maxThreads: 1, path: path);
+        Assert.That(got, Is.EqualTo(want).AsCollection);
+        float exact = Int8GemmReference.Dequantize(k * 127 * 64, 3f / 127f, 0.5f / 64f);
+        for (int j = 0; j < n; j++)
+        {
+            Assert.That(got[j], Is.EqualTo(j % 2 == 0 ? exact : -exact), $"row 0 column {j}");
+            Assert.That(got[n + j], Is.EqualTo(j % 2 == 0 ? -exact : exact), $"row 1 column {j}");
+        }
+    }
+
+    [Test]
+    public void ReducedRangeWeightsAreSevenBitAndCloseToFullRange()
+    {
+        var rng = new Random(8);
+        const int n = 40, k = 300;
+        float[] w = Random(rng, n * k);
+        var full = QuantizedWeight.Quantize(w, n, k);
+        var reduced = QuantizedWeight.Quantize(w, n, k, reducedRange: true);
+        Assert.That((full.MaxLevel, full.ReducedRange, reduced.MaxLevel, reduced.ReducedRange), Is.EqualTo((127, false, 64, true)));
+        for (int j = 0; j < n; j++)
+        {
+            float max = 0;
+            for (int p = 0; p < k; p++) max = Math.Max(max, Math.Abs(w[j * k + p]));
+            Assert.That(reduced.Scale(j), Is.EqualTo(max / 64f));
+            for (int p = 0; p < k; p++)
+            {
+                Assert.That(Math.Abs((int)reduced[j, p]), Is.LessThanOrEqualTo(64));
+                Assert.That(Math.Abs(reduced[j, p] * reduced.Scale(j) - w[j * k + p]), Is.LessThanOrEqualTo(reduced.Scale(j) / 2 * 1.0001f), $"[{j},{p}]");
+            }
+        }
     }
 
     [Test]
@@ -167,13 +223,14 @@ public class Int8GemmTests
     }
 
     [Test]
-    public void ResultIsBitIdenticalForAnyThreadCount([ValueSource(nameof(AllPaths))] Int8GemmPath path, [Values(1, 7, 128, 300)] int m)
+    public void ResultIsBitIdenticalForAnyThreadCount([ValueSource(nameof(AllPaths))] Int8GemmPath path, [Values(1, 7, 128, 300)] int m,
+        [Values(false, true)] bool reducedRange)
     {
         RequirePath(path);
         var rng = new Random(m);
         const int k = 513, n = 100;
         float[] x = Random(rng, m * k), w = Random(rng, n * k), bias = Random(rng, n), residual = Random(rng, m * n);
-        var packed = QuantizedWeight.Quantize(w, n, k);
+        var packed = QuantizedWeight.Quantize(w, n, k, reducedRange);
         var one = new float[m * n];
         Int8Gemm.Linear(x, m, packed, bias, one, residual, maxThreads: 1, path: path);
         foreach (int threads in new[] { 2, 3, 0 })
@@ -185,14 +242,14 @@ public class Int8GemmTests
     }
 
     [Test]
-    public void EachRowIsBitIdenticalWhateverElseIsInTheBatch([ValueSource(nameof(AllPaths))] Int8GemmPath path)
+    public void EachRowIsBitIdenticalWhateverElseIsInTheBatch([ValueSource(nameof(AllPaths))] Int8GemmPath path, [Values(false, true)] bool reducedRange)
     {
         RequirePath(path);
         var rng = new Random(11);
         const int m = 70, k = 1500, n = 70;
         float[] x = Random(rng, m * k), w = Random(rng, n * k), bias = Random(rng, n);
         for (int p = 0; p < k; p++) x[5 * k + p] *= 1000f; // an outlier row must not change the others' scales
-        var packed = QuantizedWeight.Quantize(w, n, k);
+        var packed = QuantizedWeight.Quantize(w, n, k, reducedRange);
         var all = new float[m * n];
         Int8Gemm.Linear(x, m, packed, bias, all, maxThreads: 2, path: path);
         var one = new float[n];
@@ -204,7 +261,7 @@ public class Int8GemmTests
     }
 
     [Test]
-    public void ZeroAndNonFiniteRows([ValueSource(nameof(AllPaths))] Int8GemmPath path)
+    public void ZeroAndNonFiniteRows([ValueSource(nameof(AllPaths))] Int8GemmPath path, [Values(false, true)] bool reducedRange)
     {
         RequirePath(path);
         const int k = 9, n = 5;
@@ -213,7 +270,7 @@ public class Int8GemmTests
         var x = new float[3 * k];
         x[2 * k + 4] = float.NaN; // row 0: zeros; row 1: zeros; row 2: NaN
         var y = new float[3 * n];
-        Int8Gemm.Linear(x, 3, QuantizedWeight.Quantize(w, n, k), bias, y, maxThreads: 1, path: path);
+        Int8Gemm.Linear(x, 3, QuantizedWeight.Quantize(w, n, k, reducedRange), bias, y, maxThreads: 1, path: path);
         Assert.That(y.AsSpan(0, n).ToArray(), Is.EqualTo(bias).AsCollection, "a zero row gives the bias");
         Assert.That(y.AsSpan(2 * n, n).ToArray(), Is.All.NaN, "a NaN in x propagates as in fp32");
     }
@@ -236,12 +293,12 @@ public class Int8GemmTests
     }
 
     [Test]
-    public void SteadyStateCallsAllocateNothing([Values(1, 2)] int threads)
+    public void SteadyStateCallsAllocateNothing([Values(1, 2)] int threads, [Values(false, true)] bool reducedRange)
     {
         const int m = 64, k = 384, n = 384;
         var rng = new Random(5);
         float[] x = Random(rng, m * k), w = Random(rng, n * k);
-        var packed = QuantizedWeight.Quantize(w, n, k);
+        var packed = QuantizedWeight.Quantize(w, n, k, reducedRange);
         float[] bias = new float[n], y = new float[m * n], residual = new float[m * n];
         // Warm up past tiered JIT (30 calls to tier 1, then a background recompile): pool threads, scratch, code.
         for (int i = 0; i < 200; i++) Int8Gemm.Linear(x, m, packed, bias, y, residual, threads);
@@ -288,6 +345,7 @@ public class Int8GemmTests
         Assert.That(best, Is.Not.EqualTo(Int8GemmPath.Auto));
         Assert.That(Int8Gemm.IsSupported(best));
         if (Int8Gemm.IsSupported(Int8GemmPath.AvxVnni)) Assert.That(best, Is.EqualTo(Int8GemmPath.AvxVnni));
+        else if (Int8Gemm.IsSupported(Int8GemmPath.Avx512BW)) Assert.That(best, Is.EqualTo(Int8GemmPath.Avx512BW));
         else if (Int8Gemm.IsSupported(Int8GemmPath.Avx2)) Assert.That(best, Is.EqualTo(Int8GemmPath.Avx2));
         else if (Int8Gemm.IsSupported(Int8GemmPath.ArmDot)) Assert.That(best, Is.EqualTo(Int8GemmPath.ArmDot));
         TestContext.Out.WriteLine($"Int8GemmPath.Auto runs {best} on this CPU");
