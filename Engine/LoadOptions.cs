@@ -28,6 +28,22 @@ public sealed record LoadOptions
         EncoderProjections.QueryKeyValue | EncoderProjections.AttentionOutput | EncoderProjections.Intermediate;
 
     /// <summary>
+    /// With <see cref="WeightQuantization.Int8"/>: the int8 projections whose weights use 7 bits (|w| ≤ 64) instead of 8.
+    /// On CPUs without AVX-VNNI only 7-bit weights take the fast biased-u8 kernels (VPMADDUBSW cannot saturate:
+    /// docs/int8.md); they cost accuracy (every plan measured: docs/quantization.md). Default:
+    /// <see cref="DefaultReducedRangeProjections"/>.
+    /// </summary>
+    public EncoderProjections ReducedRangeProjections { get; init; } = DefaultReducedRangeProjections;
+
+    /// <summary>
+    /// Query/key/value and attention output on 7-bit weights where that is faster (x64 without AVX-VNNI:
+    /// <see cref="Kernels.QuantizedWeight.ReducedRangeIsFaster"/>), else none: the fastest plan measured that still
+    /// passes the accuracy gate on all-MiniLM-L6-v2 (golden min 0.9973, mean 0.9991, Spearman 0.9990; docs/quantization.md).
+    /// </summary>
+    public static EncoderProjections DefaultReducedRangeProjections =>
+        Kernels.QuantizedWeight.ReducedRangeIsFaster ? EncoderProjections.QueryKeyValue | EncoderProjections.AttentionOutput : EncoderProjections.None;
+
+    /// <summary>
     /// With <see cref="WeightQuantization.Int8"/>: SmoothQuant migration strength α, or null for plain per-row
     /// activation quantization. At load, an fp32 copy of the encoder runs a built-in calibration text set and records
     /// max |x| per input channel of every int8 projection; s = max|x|^α / max|W|^(1−α) is folded into the weight
@@ -44,4 +60,8 @@ public sealed record LoadOptions
     /// <summary>Whether <paramref name="projection"/> of an encoder layer is loaded int8.</summary>
     internal bool IsInt8(EncoderProjections projection) =>
         Quantization == WeightQuantization.Int8 && (Int8Projections & projection) != 0;
+
+    /// <summary>Whether <paramref name="projection"/> is loaded int8 with 7-bit weights.</summary>
+    internal bool IsReducedRange(EncoderProjections projection) =>
+        IsInt8(projection) && (ReducedRangeProjections & projection) != 0;
 }

@@ -29,7 +29,9 @@ internal sealed class QuantizationPlan
         ReadOnlySpan<float> inputMaxAbs)
     {
         if (!_options.IsInt8(projection)) return new Linear(weight, bias, outFeatures, inFeatures);
-        if (inputMaxAbs.IsEmpty || _options.SmoothQuantAlpha is not float alpha) return Linear.Quantize(weight, bias, outFeatures, inFeatures);
-        return Linear.Quantize(weight, bias, outFeatures, inFeatures, inputMaxAbs, alpha);
+        bool reduced = _options.IsReducedRange(projection);
+        if (inputMaxAbs.IsEmpty || _options.SmoothQuantAlpha is not float alpha)
+            return Linear.Quantize(weight, bias, outFeatures, inFeatures, reducedRange: reduced);
+        return Linear.Quantize(weight, bias, outFeatures, inFeatures, inputMaxAbs, alpha, reduced);
     }
 }

@@ -47,12 +47,23 @@ public class Int8ModelAccuracyTests
     [TestCase(EncoderProjections.All & ~EncoderProjections.QueryKeyValue, 0.5f)]
     [TestCase(EncoderProjections.All & ~EncoderProjections.AttentionOutput, 0.5f)]
     [TestCase(EncoderProjections.QueryKeyValue | EncoderProjections.Intermediate, 0.5f)]
-    public void MeasurePlan(EncoderProjections plan, float? alpha)
+    public void MeasurePlan(EncoderProjections plan, float? alpha) => MeasurePlanWithReducedRange(plan, alpha, EncoderProjections.None);
+
+    /// <summary>The default plan with some projections on 7-bit weights (the fast kernels without AVX-VNNI): run by hand.</summary>
+    [Explicit("measures 7-bit-weight plans (slow); its output is the table in docs/quantization.md")]
+    [TestCase(LoadOptions.DefaultInt8Projections, 0.5f, EncoderProjections.QueryKeyValue)]
+    [TestCase(LoadOptions.DefaultInt8Projections, 0.5f, EncoderProjections.AttentionOutput)]
+    [TestCase(LoadOptions.DefaultInt8Projections, 0.5f, EncoderProjections.QueryKeyValue | EncoderProjections.AttentionOutput)]
+    [TestCase(EncoderProjections.QueryKeyValue | EncoderProjections.Intermediate, 0.5f, EncoderProjections.QueryKeyValue)]
+    public void MeasurePlanWithReducedRange(EncoderProjections plan, float? alpha, EncoderProjections reduced)
     {
-        var model = BertModel.Load(SharedData.Require(ModelDir), new LoadOptions { Quantization = WeightQuantization.Int8, Int8Projections = plan, SmoothQuantAlpha = alpha });
+        var model = BertModel.Load(SharedData.Require(ModelDir), new LoadOptions
+        {
+            Quantization = WeightQuantization.Int8, Int8Projections = plan, SmoothQuantAlpha = alpha, ReducedRangeProjections = reduced,
+        });
         var cosines = GoldenCosines(model);
         QuantizationReport r = QuantizationReport.Measure(Fp32.Value, model);
-        TestContext.Out.WriteLine($"PLAN {plan} alpha {alpha}: golden min {cosines.Min(c => c.Cosine):F5} mean {cosines.Average(c => c.Cosine):F5}; " +
+        TestContext.Out.WriteLine($"PLAN {plan} alpha {alpha} 7-bit {reduced}: golden min {cosines.Min(c => c.Cosine):F5} mean {cosines.Average(c => c.Cosine):F5}; " +
             $"default set min {r.CosineMin:F5} mean {r.CosineMean:F5} Spearman {r.Spearman:F5} top-{r.TopK} {r.TopKOverlap:F4}; " +
             $"layers {string.Join(" ", r.LayerRelativeErrors.Select(e => e.ToString("F4")))}");
     }
