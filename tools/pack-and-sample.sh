@@ -53,13 +53,14 @@ for nupkg in "$tmp/feed"/*.nupkg; do
   deps=${deps%,}
   echo "  $id $(stat -c %s "$nupkg") bytes; dependencies: ${deps:-none}"
 done
-unzip -Z1 "$tmp/feed/BertSharp.$version.nupkg" | grep -qx 'buildTransitive/BertSharp.targets' \
+# (listings are read whole before grep -q: an early grep exit would SIGPIPE unzip and fail the pipeline under pipefail)
+grep -qx 'buildTransitive/BertSharp.targets' <<<"$(unzip -Z1 "$tmp/feed/BertSharp.$version.nupkg")" \
   || { echo "BertSharp lacks buildTransitive/BertSharp.targets (the NativeAOT instruction-set warning)" >&2; exit 1; }
 for dep in BertSharp.Weights BertSharp.Tokenization; do
-  unzip -p "$tmp/feed/BertSharp.$version.nupkg" BertSharp.nuspec | grep -qF "<dependency id=\"$dep\" version=\"$version\"" \
+  grep -qF "<dependency id=\"$dep\" version=\"$version\"" <<<"$(unzip -p "$tmp/feed/BertSharp.$version.nupkg" BertSharp.nuspec)" \
     || { echo "BertSharp does not depend on $dep $version" >&2; exit 1; }
 done
-unzip -p "$tmp/feed/BertSharp.Extensions.AI.$version.nupkg" BertSharp.Extensions.AI.nuspec | grep -qF "<dependency id=\"BertSharp\" version=\"$version\"" \
+grep -qF "<dependency id=\"BertSharp\" version=\"$version\"" <<<"$(unzip -p "$tmp/feed/BertSharp.Extensions.AI.$version.nupkg" BertSharp.Extensions.AI.nuspec)" \
   || { echo "BertSharp.Extensions.AI does not depend on BertSharp $version" >&2; exit 1; }
 
 # --- the sample, restored from the feed (samples/EmbedSample/nuget.config reads BERTSHARP_FEED) and published AOT ---
