@@ -48,7 +48,8 @@ public class LoaderAndBadInputTests
     [TestCase("\"lowercase\": true", "\"lowercase\": \"yes\"", "normalizer.lowercase must be true or false")]
     [TestCase("\"unk_token\": \"[UNK]\"", "\"unk_token\": \"<unk>\"", "unk_token '<unk>'")]
     [TestCase("\"truncation\": null", "\"truncation\": {\"max_length\": 8, \"strategy\": \"LongestFirst\", \"stride\": 2, \"direction\": \"Right\"}", "truncation.stride")]
-    [TestCase("\"pre_tokenizer\": {\"type\": \"BertPreTokenizer\"}", "\"pre_tokenizer\": {\"type\": \"Whitespace\"}", "pre_tokenizer.type")]
+    // Whitespace is supported since issue 14's pre-tokenizers; UnicodeScripts is not.
+    [TestCase("\"pre_tokenizer\": {\"type\": \"BertPreTokenizer\"}", "\"pre_tokenizer\": {\"type\": \"UnicodeScripts\"}", "pre_tokenizer.type 'UnicodeScripts'")]
     [TestCase("\"type\": \"WordPiece\", \"unk_token\"", "\"type\": \"WordLevel\", \"unk_token\"", "model.type 'WordLevel'")]
     [TestCase("\"version\": \"1.0\",", "\"version\": \"1.0\",,", "invalid JSON")]
     public void BadTokenizerJsonNamesTheField(string find, string replace, string expectedMessage)
