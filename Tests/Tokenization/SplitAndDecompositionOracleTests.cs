@@ -41,6 +41,8 @@ public class SplitAndDecompositionOracleTests
         "\"normalizer\": {\"type\": \"NFKD\"}, \"pre_tokenizer\": {\"type\": \"Whitespace\"}",
         "\"normalizer\": {\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"NFKD\"}, {\"type\": \"StripAccents\"}]}, \"pre_tokenizer\": {\"type\": \"Punctuation\", \"behavior\": \"Isolated\"}",
         "\"normalizer\": {\"type\": \"StripAccents\"}, \"pre_tokenizer\": {\"type\": \"Digits\", \"individual_digits\": false}",
+        "\"normalizer\": {\"type\": \"NFC\"}, \"pre_tokenizer\": {\"type\": \"WhitespaceSplit\"}",
+        "\"normalizer\": {\"type\": \"NFKC\"}, \"pre_tokenizer\": {\"type\": \"WhitespaceSplit\"}",
         "\"normalizer\": null, \"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"Digits\", \"individual_digits\": true}, {\"type\": \"Punctuation\", \"behavior\": \"MergedWithPrevious\"}]}",
         "\"normalizer\": null, \"pre_tokenizer\": {\"type\": \"Punctuation\", \"behavior\": \"MergedWithNext\"}",
         "\"normalizer\": null, \"pre_tokenizer\": {\"type\": \"Punctuation\", \"behavior\": \"Contiguous\"}",
@@ -99,7 +101,7 @@ public class SplitAndDecompositionOracleTests
             [
                 "a", "b", "Z", "é", "e\u0301", "\u0323", "\u0301", "\u0903", "1", "7", "\u0663", "\u00BD", "\u2160", "\U0001D7CE", " ", "  ", "\t",
                 "\n", "\u3000", "\u0085", "\u00A0", "-", "--", "!", ",", ".", "$", "_", "\u203F", "\u2014", "\u00A7", "\uFB01", "\u2460",
-                "\uFF23", "\u01C4", "\uD55C", "\U0001D400", "\U0001F642", "'s", "ab", "\u200D", "\u0E33", "\u1E09", "\u1EAD", "\u2026", "\uFDFA",
+                "\uFF23", "\u01C4", "\uD55C", "\u1112", "\u1161", "\u11AB", "\u0302", "\u0958", "\u212B", "\u1E9B", "\u093C", "\u0915", "\U0001D400", "\U0001F642", "'s", "ab", "\u200D", "\u0E33", "\u1E09", "\u1EAD", "\u2026", "\uFDFA",
             ];
             var random = new Random(14);
             for (int i = 0; i < 20_000; i++)

@@ -9,7 +9,7 @@ namespace BertSharp.Tokenization.Normalizers;
 /// </summary>
 internal static class NormalizerJson
 {
-    public const string Supported = "BertNormalizer, Sequence, Strip, Replace, Prepend, Lowercase, Precompiled, NFD, NFKD, StripAccents";
+    public const string Supported = "BertNormalizer, Sequence, Strip, Replace, Prepend, Lowercase, Precompiled, NFD, NFKD, NFC, NFKC, StripAccents";
 
     public static INormalizer Read(JsonFields f, JsonElement n, string path)
     {
@@ -44,6 +44,12 @@ internal static class NormalizerJson
             case "NFKD":
                 f.RejectUnknown(n, path, "type");
                 return DecompositionNormalizer.Nfkd;
+            case "NFC":
+                f.RejectUnknown(n, path, "type");
+                return CompositionNormalizer.Nfc;
+            case "NFKC":
+                f.RejectUnknown(n, path, "type");
+                return CompositionNormalizer.Nfkc;
             case "StripAccents":
                 f.RejectUnknown(n, path, "type");
                 return StripAccentsNormalizer.Instance;
