@@ -42,4 +42,15 @@ public class CompositionNormalizerTests
         Assert.That(Run("\u2460\uFF23\u01C4", CompositionNormalizer.Nfkc).Text, Is.EqualTo("1CD\u017D"));
         Assert.That(Run("\u1E9B\u0323", CompositionNormalizer.Nfkc).Text, Is.EqualTo("\u1E69"));
     }
+
+    [Test]
+    public void LongExpansionsGrowTheBuffers()
+    {
+        // U+FDFA is 18 code points under NFKC (nothing composes); 300 of them outgrow the initial buffer many times.
+        var one = Run("\uFDFA", CompositionNormalizer.Nfkc);
+        Assert.That(one.Text.Length, Is.EqualTo(18));
+        var many = Run(string.Concat(Enumerable.Repeat("\uFDFA", 300)), CompositionNormalizer.Nfkc);
+        Assert.That(many.Text, Is.EqualTo(string.Concat(Enumerable.Repeat(one.Text, 300))));
+        Assert.That(many.Spans[^1], Is.EqualTo((299, 300)));
+    }
 }

@@ -20,13 +20,15 @@ internal sealed class CompositionNormalizer(bool compatibility) : INormalizer
 
     public void Normalize(NormalizedText text, NormalizedText scratch)
     {
-        // Decomposed stream: at most 18 code points per input char (U+FDFA).
-        int capacity = text.Length * UnicodeTables.MaxCompatDecomposition + 1;
+        // Decomposed stream: grown on demand (a char decomposes to at most 18 code points, U+FDFA).
+        int capacity = text.Length + UnicodeTables.MaxCompatDecomposition + 16;
         int[] codes = ArrayPool<int>.Shared.Rent(capacity), changes = ArrayPool<int>.Shared.Rent(capacity);
-        int[] outCodes = ArrayPool<int>.Shared.Rent(capacity), outChanges = ArrayPool<int>.Shared.Rent(capacity);
+        int[]? outCodes = null, outChanges = null;
         try
         {
-            int n = Decompose(text, codes, changes);
+            int n = Decompose(text, ref codes, ref changes);
+            outCodes = ArrayPool<int>.Shared.Rent(n + 1);
+            outChanges = ArrayPool<int>.Shared.Rent(n + 1);
             int m = Recompose(codes, changes, n, outCodes, outChanges);
             Align(text, outCodes, outChanges, m, scratch);
             text.SwapWith(scratch);
@@ -34,11 +36,12 @@ internal sealed class CompositionNormalizer(bool compatibility) : INormalizer
         finally
         {
             ArrayPool<int>.Shared.Return(codes); ArrayPool<int>.Shared.Return(changes);
-            ArrayPool<int>.Shared.Return(outCodes); ArrayPool<int>.Shared.Return(outChanges);
+            if (outCodes is not null) ArrayPool<int>.Shared.Return(outCodes);
+            if (outChanges is not null) ArrayPool<int>.Shared.Return(outChanges);
         }
     }
 
-    private int Decompose(NormalizedText text, int[] codes, int[] changes)
+    private int Decompose(NormalizedText text, ref int[] codes, ref int[] changes)
     {
         Span<int> parts = stackalloc int[UnicodeTables.MaxCompatDecomposition];
         int count = 0;
@@ -51,6 +54,11 @@ internal sealed class CompositionNormalizer(bool compatibility) : INormalizer
             else if (Compatibility) n = UnicodeTables.DecomposeCompatible(cp, parts);
             else if ((UnicodeTables.GetFlags(cp) & CharFlags.HasDecomposition) != 0) n = UnicodeTables.Decompose(cp, parts);
             else { parts[0] = cp; n = 1; }
+            if (count + n > codes.Length)
+            {
+                Grow(ref codes, count);
+                Grow(ref changes, count);
+            }
             for (int k = 0; k < n; k++)
             {
                 int part = parts[k], ccc = UnicodeTables.ClassOf(part);
@@ -65,6 +73,14 @@ internal sealed class CompositionNormalizer(bool compatibility) : INormalizer
             }
         }
         return count;
+    }
+
+    private static void Grow(ref int[] array, int used)
+    {
+        int[] bigger = ArrayPool<int>.Shared.Rent(array.Length * 2 + UnicodeTables.MaxCompatDecomposition);
+        array.AsSpan(0, used).CopyTo(bigger);
+        ArrayPool<int>.Shared.Return(array);
+        array = bigger;
     }
 
     /// <summary>unicode-normalization-alignments' <c>Recompositions::next</c>, as one loop.</summary>
