@@ -41,15 +41,18 @@ public class LoaderAndBadInputTests
         for (int id = 0; id < fromVocab.VocabSize; id++) Assert.That(fromVocab.IdToToken(id), Is.EqualTo(fromJson.IdToToken(id)), $"id {id}");
     }
 
-    [TestCase("\"normalizer\": {\"type\": \"BertNormalizer\"", "\"normalizer\": {\"type\": \"NFKC\"", "normalizer.type")]
+    // NFKC is supported since issue 14's normalizers; ByteLevel (normalizer) is not.
+    [TestCase("\"normalizer\": {\"type\": \"BertNormalizer\"", "\"normalizer\": {\"type\": \"ByteLevel\"", "normalizer.type 'ByteLevel'")]
     [TestCase("\"version\": \"1.0\",", "\"version\": \"1.0\", \"foo\": 1,", "foo is not a supported setting")]
     // lstrip = true is supported since the composed pipeline (issue 14); a malformed flag is still named.
     [TestCase("\"lstrip\": false, \"rstrip\": false, \"normalized\": false, \"special\": true},\n    {\"id\": 1", "\"lstrip\": \"yes\", \"rstrip\": false, \"normalized\": false, \"special\": true},\n    {\"id\": 1", "added_tokens[0].lstrip")]
     [TestCase("\"lowercase\": true", "\"lowercase\": \"yes\"", "normalizer.lowercase must be true or false")]
     [TestCase("\"unk_token\": \"[UNK]\"", "\"unk_token\": \"<unk>\"", "unk_token '<unk>'")]
     [TestCase("\"truncation\": null", "\"truncation\": {\"max_length\": 8, \"strategy\": \"LongestFirst\", \"stride\": 2, \"direction\": \"Right\"}", "truncation.stride")]
-    [TestCase("\"pre_tokenizer\": {\"type\": \"BertPreTokenizer\"}", "\"pre_tokenizer\": {\"type\": \"Whitespace\"}", "pre_tokenizer.type")]
-    [TestCase("\"type\": \"WordPiece\", \"unk_token\"", "\"type\": \"WordLevel\", \"unk_token\"", "model.type 'WordLevel'")]
+    // Whitespace is supported since issue 14's pre-tokenizers; UnicodeScripts is not.
+    [TestCase("\"pre_tokenizer\": {\"type\": \"BertPreTokenizer\"}", "\"pre_tokenizer\": {\"type\": \"UnicodeScripts\"}", "pre_tokenizer.type 'UnicodeScripts'")]
+    // WordLevel is supported since issue 14's models; CharLevel is no Hugging Face model.
+    [TestCase("\"type\": \"WordPiece\", \"unk_token\"", "\"type\": \"CharLevel\", \"unk_token\"", "model.type 'CharLevel'")]
     [TestCase("\"version\": \"1.0\",", "\"version\": \"1.0\",,", "invalid JSON")]
     public void BadTokenizerJsonNamesTheField(string find, string replace, string expectedMessage)
     {

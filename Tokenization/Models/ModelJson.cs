@@ -9,7 +9,7 @@ namespace BertSharp.Tokenization.Models;
 /// </summary>
 internal static class ModelJson
 {
-    public const string Supported = "WordPiece, Unigram, BPE";
+    public const string Supported = "WordPiece, Unigram, BPE, WordLevel";
 
     public static ITokenModel Read(JsonFields f, JsonElement m, string path)
     {
@@ -23,6 +23,8 @@ internal static class ModelJson
                 return UnigramModel.FromJson(f, m, path);
             case "BPE":
                 return BpeModelJson.Read(f, m, path);
+            case "WordLevel":
+                return WordLevelModel.FromJson(f, m, path);
             default:
                 throw f.Error(JsonFields.Join(path, "type"), type is null ? "is missing" : $"'{type}' is not supported (supported: {Supported})");
         }

@@ -9,7 +9,7 @@ namespace BertSharp.Tokenization.Normalizers;
 /// </summary>
 internal static class NormalizerJson
 {
-    public const string Supported = "BertNormalizer, Sequence, Strip, Replace, Prepend, Lowercase, Precompiled";
+    public const string Supported = "BertNormalizer, Sequence, Strip, Replace, Prepend, Lowercase, Precompiled, NFD, NFKD, NFC, NFKC, StripAccents";
 
     public static INormalizer Read(JsonFields f, JsonElement n, string path)
     {
@@ -38,6 +38,21 @@ internal static class NormalizerJson
             case "Lowercase":
                 f.RejectUnknown(n, path, "type");
                 return LowercaseNormalizer.Instance;
+            case "NFD":
+                f.RejectUnknown(n, path, "type");
+                return DecompositionNormalizer.Nfd;
+            case "NFKD":
+                f.RejectUnknown(n, path, "type");
+                return DecompositionNormalizer.Nfkd;
+            case "NFC":
+                f.RejectUnknown(n, path, "type");
+                return CompositionNormalizer.Nfc;
+            case "NFKC":
+                f.RejectUnknown(n, path, "type");
+                return CompositionNormalizer.Nfkc;
+            case "StripAccents":
+                f.RejectUnknown(n, path, "type");
+                return StripAccentsNormalizer.Instance;
             default:
                 throw f.Error(JsonFields.Join(path, "type"), type is null ? "is missing" : $"'{type}' is not supported (supported: {Supported})");
         }

@@ -9,7 +9,7 @@ namespace BertSharp.Tokenization.PreTokenizers;
 /// </summary>
 internal static class PreTokenizerJson
 {
-    public const string Supported = "BertPreTokenizer, Sequence, Metaspace, ByteLevel";
+    public const string Supported = "BertPreTokenizer, Sequence, Metaspace, ByteLevel, Whitespace, WhitespaceSplit, Punctuation, Digits, Split";
 
     public static IPreTokenizer Read(JsonFields f, JsonElement p, string path)
     {
@@ -32,6 +32,15 @@ internal static class PreTokenizerJson
             }
             case "Metaspace": return MetaspacePreTokenizer.FromJson(f, p, path);
             case "ByteLevel": return ByteLevelPreTokenizer.FromJson(f, p, path);
+            case "Whitespace":
+                f.RejectUnknown(p, path, "type");
+                return WhitespacePreTokenizer.Instance;
+            case "WhitespaceSplit":
+                f.RejectUnknown(p, path, "type");
+                return WhitespaceSplitPreTokenizer.Instance;
+            case "Punctuation": return PunctuationPreTokenizer.FromJson(f, p, path);
+            case "Digits": return DigitsPreTokenizer.FromJson(f, p, path);
+            case "Split": return SplitPreTokenizer.FromJson(f, p, path);
             default:
                 throw f.Error(JsonFields.Join(path, "type"), type is null ? "is missing" : $"'{type}' is not supported (supported: {Supported})");
         }
