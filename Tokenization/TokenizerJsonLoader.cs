@@ -157,53 +157,11 @@ internal static class TokenizerJsonLoader
 
     private static void ReadTruncationAndPadding(JsonFields f, JsonElement root, TokenizerSettings s)
     {
-        int? maxLength = null;
-        TruncationStrategy? truncation = null;
-        if (f.TryGet(root, "truncation", out var t))
-        {
-            f.Object(t, "truncation");
-            f.RejectUnknown(t, "truncation", "max_length", "strategy", "stride", "direction");
-            maxLength = f.Int(t, "truncation", "max_length") ?? throw f.Error("truncation.max_length", "is missing");
-            string strategy = f.String(t, "truncation", "strategy") ?? "LongestFirst";
-            truncation = strategy switch
-            {
-                "LongestFirst" => TruncationStrategy.LongestFirst,
-                "OnlyFirst" => TruncationStrategy.OnlyFirst,
-                "OnlySecond" => TruncationStrategy.OnlySecond,
-                _ => throw f.Error("truncation.strategy", $"'{strategy}' is not supported"),
-            };
-            int stride = f.Int(t, "truncation", "stride") ?? 0;
-            if (stride != 0) throw f.Error("truncation.stride", $"{stride} is not supported (only 0: no overflowing windows)");
-            string direction = f.String(t, "truncation", "direction") ?? "Right";
-            if (direction != "Right") throw f.Error("truncation.direction", $"'{direction}' is not supported (only Right)");
-        }
-        var padding = PaddingStrategy.None;
-        int? multiple = null;
-        if (f.TryGet(root, "padding", out var p))
-        {
-            f.Object(p, "padding");
-            f.RejectUnknown(p, "padding", "strategy", "direction", "pad_to_multiple_of", "pad_id", "pad_type_id", "pad_token");
-            if (!f.TryGet(p, "strategy", out var st)) throw f.Error("padding.strategy", "is missing");
-            if (st.ValueKind == JsonValueKind.String && st.GetString() == "BatchLongest") padding = PaddingStrategy.Longest;
-            else if (st.ValueKind == JsonValueKind.Object && st.TryGetProperty("Fixed", out var size))
-            {
-                f.RejectUnknown(st, "padding.strategy", "Fixed");
-                padding = PaddingStrategy.MaxLength;
-                int fixedLength = f.Int(size, "padding.strategy.Fixed");
-                if (maxLength is not null && maxLength != fixedLength)
-                    throw f.Error("padding.strategy.Fixed", $"{fixedLength} differs from truncation.max_length {maxLength}, which EncodeOptions cannot express");
-                maxLength = fixedLength;
-            }
-            else throw f.Error("padding.strategy", $"must be \"BatchLongest\" or {{\"Fixed\": n}}, got {JsonFields.Describe(st)}");
-            string direction = f.String(p, "padding", "direction") ?? "Right";
-            if (direction != "Right") throw f.Error("padding.direction", $"'{direction}' is not supported (only Right)");
-            multiple = f.Int(p, "padding", "pad_to_multiple_of");
-            s.ConfiguredPadId = f.Int(p, "padding", "pad_id");
-            s.ConfiguredPadTypeId = f.Int(p, "padding", "pad_type_id");
-            s.ConfiguredPadToken = f.String(p, "padding", "pad_token");
-            if (s.ConfiguredPadToken is not null) s.PadToken = s.ConfiguredPadToken;
-        }
-        if (truncation is not null || padding != PaddingStrategy.None)
-            s.ConfiguredOptions = new EncodeOptions { MaxLength = maxLength, Truncation = truncation, Padding = padding, PadToMultipleOf = multiple };
+        var (options, padId, padTypeId, padToken) = Pipeline.PipelineJsonLoader.ReadTruncationAndPadding(f, root);
+        s.ConfiguredOptions = options;
+        s.ConfiguredPadId = padId;
+        s.ConfiguredPadTypeId = padTypeId;
+        s.ConfiguredPadToken = padToken;
+        if (padToken is not null) s.PadToken = padToken;
     }
 }

@@ -76,6 +76,24 @@ public class LoaderAndBadInputTests
         Assert.That(tok.Encode("a", null, tok.ConfiguredOptions).Ids, Is.EqualTo(new[] { 2, 10, 3, 0 }));
     }
 
+    [Test]
+    public void ConfiguredLeftTruncationAndPaddingAreReadOnTheFusedWordPiecePath()
+    {
+        string json = TinyTokenizer.TokenizerJson(patch: j => j
+            .Replace("\"truncation\": null", "\"truncation\": {\"max_length\": 4, \"strategy\": \"LongestFirst\", \"stride\": 0, \"direction\": \"Left\"}", StringComparison.Ordinal)
+            .Replace("\"padding\": null", "\"padding\": {\"strategy\": {\"Fixed\": 4}, \"direction\": \"Left\", \"pad_to_multiple_of\": null, \"pad_id\": 0, \"pad_type_id\": 0, \"pad_token\": \"[PAD]\"}", StringComparison.Ordinal));
+        using var dir = new TinyTokenizer(tokenizerJson: json);
+        var tok = dir.Load();
+        Assert.That(tok.ConfiguredOptions, Is.Not.Null);
+        Assert.That(tok.ConfiguredOptions!.TruncationSide, Is.EqualTo(TruncationSide.Left));
+        Assert.That(tok.ConfiguredOptions.PaddingSide, Is.EqualTo(PaddingSide.Left));
+        var explicitLeft = new EncodeOptions { MaxLength = 4, Truncation = TruncationStrategy.LongestFirst, Padding = PaddingStrategy.MaxLength,
+            TruncationSide = TruncationSide.Left, PaddingSide = PaddingSide.Left };
+        foreach (string text in new[] { "hello world hello", "a" })
+            Assert.That(tok.Encode(text, null, tok.ConfiguredOptions).Ids, Is.EqualTo(tok.Encode(text, null, explicitLeft).Ids), text);
+        Assert.That(tok.Encode("a", null, tok.ConfiguredOptions).Ids[0], Is.EqualTo(0), "left padding puts [PAD] first");
+    }
+
     [TestCase("{\"tokenizer_class\": \"RobertaTokenizer\"}", "tokenizer_class")]
     [TestCase("{\"do_lower_case\": 1}", "do_lower_case must be true or false")]
     [TestCase("{\"padding_side\": \"left\"}", "padding_side")]

@@ -65,7 +65,11 @@ internal static class PipelineJsonLoader
         return result;
     }
 
-    private static (EncodeOptions?, int?, int?, string?) ReadTruncationAndPadding(JsonFields f, JsonElement root)
+    /// <summary>
+    /// tokenizer.json's "truncation" and "padding" as <see cref="EncodeOptions"/> (null when neither is set) and the
+    /// padding block's pad_id / pad_type_id / pad_token; shared by the composed pipeline and the fused WordPiece loader.
+    /// </summary>
+    internal static (EncodeOptions? Options, int? PadId, int? PadTypeId, string? PadToken) ReadTruncationAndPadding(JsonFields f, JsonElement root)
     {
         int? maxLength = null;
         TruncationStrategy? truncation = null;
