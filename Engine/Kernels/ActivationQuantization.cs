@@ -33,6 +33,64 @@ public static class ActivationQuantization
     public static float QuantizeRow(ReadOnlySpan<float> row, Span<sbyte> quantized) => QuantizeRow(row, quantized, FullRange);
 
     /// <summary>
+    /// The largest |x| of a wide (int16) activation row that multiplies int8 weights over <paramref name="k"/> inputs:
+    /// min(32767, ⌊(2³¹ − 1) / (127 · k)⌋), so any Σ_p x·w with |w| ≤ 127 fits an int32 — 32767 (full int16) up to
+    /// k = 516, 11008 at k = 1536, 5504 at k = 3072 (≈ 13–16 bits against int8's 7 + sign).
+    /// </summary>
+    public static int WideLevel(int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
+        return (int)Math.Min(short.MaxValue, int.MaxValue / (127L * k));
+    }
+
+    /// <summary>
+    /// The same rule with int16 output: scale = a / maxLevel, q = clamp(RoundHalfToEven(row · (maxLevel / a)), ±maxLevel),
+    /// maxLevel in [1, 32767] (<see cref="WideLevel"/> for a wide-activation GEMM). Zero, tiny and non-finite rows as
+    /// for int8 (see remarks).
+    /// </summary>
+    public static float QuantizeRow(ReadOnlySpan<float> row, Span<short> quantized, int maxLevel)
+    {
+        if (maxLevel is < 1 or > short.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(maxLevel), maxLevel, $"maxLevel must be in [1, {short.MaxValue}].");
+        if (quantized.Length < row.Length)
+            throw new ArgumentException($"quantized has {quantized.Length} elements but the row has {row.Length}.", nameof(quantized));
+        quantized = quantized[..row.Length];
+        if (row.IsEmpty) return 0f;
+        float maxAbs = MathF.Abs(TensorPrimitives.MaxMagnitude(row));
+        if (!float.IsFinite(maxAbs))
+        {
+            quantized.Clear();
+            return float.NaN;
+        }
+        float level = maxLevel;
+        float inv = level / maxAbs;
+        if (maxAbs == 0f || float.IsInfinity(inv))
+        {
+            quantized.Clear();
+            return 0f;
+        }
+        int done = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> scale = Vector256.Create(inv), low = Vector256.Create(-level), high = Vector256.Create(level);
+            ref float source = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(row);
+            ref short target = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(quantized);
+            for (; done + 16 <= row.Length; done += 16)
+            {
+                Vector256<int> a = Step(Vector256.LoadUnsafe(ref source, (nuint)done)), b = Step(Vector256.LoadUnsafe(ref source, (nuint)done + 8));
+                Vector256.Narrow(a, b).StoreUnsafe(ref target, (nuint)done);
+            }
+
+            // The scalar rule lane by lane; the clamped integers convert and narrow exactly.
+            Vector256<int> Step(Vector256<float> v) =>
+                Vector256.ConvertToInt32Native(Vector256.Min(Vector256.Max(Vector256.Round(v * scale), low), high));
+        }
+        for (int p = done; p < row.Length; p++)
+            quantized[p] = (short)Math.Clamp(MathF.Round(row[p] * inv), -level, level);
+        return maxAbs / level;
+    }
+
+    /// <summary>
     /// As <see cref="QuantizeRow(ReadOnlySpan{float}, Span{sbyte})"/> with <paramref name="maxLevel"/> (<see cref="FullRange"/>
     /// or <see cref="ReducedRange"/>) in place of 127: scale = a / maxLevel, inv = maxLevel / a, clamp to ±maxLevel.
     /// </summary>

@@ -14,7 +14,8 @@ namespace BertSharp.Engine.Kernels;
 /// <remarks>
 /// <code>
 /// phase one, per row i:   sx[i], xq[i, 0 .. PaddedK) = QuantizeRow(x[i, :]) (zero padded)   // [m, PaddedK] bytes
-///                         biased kernels store u = xq + 128 (xq ^ 0x80) instead
+///                         biased kernels store u = xq + 128 (xq ^ 0x80) instead;
+///                         wide weights (QuantizedWeight.WideActivations): int16 xq, level WideLevel(k)
 /// phase two, work items = (block of 64 rows) × (group of 16-column weight panels), from a shared counter
 ///   for each panel, for each tile of ≤ 4 rows (≤ 8 on Avx512BW):
 ///     acc[r, c] = Σ_p xq[r, p] · wq[c, p]              // exact int32 on every path
@@ -63,7 +64,7 @@ public static class Int8Gemm
         // epilogue calling a GEMM): then fresh ones, so the outer call's quantized x is not overwritten.
         bool nested = t_callDepth > 0;
         Int8GemmJob<TEpilogue> job = nested ? new Int8GemmJob<TEpilogue>() : Int8GemmJob<TEpilogue>.ForThisThread;
-        long xBytes = (long)m * w.PaddedK;
+        long xBytes = (long)m * w.PaddedK * (w.WideActivations ? sizeof(short) : sizeof(sbyte));
         if (xBytes > Array.MaxLength) throw new ArgumentException($"x [m, k] = [{m}, {k}] is too large to quantize in one call.", nameof(x));
         sbyte[] xqStorage = nested ? NewScratch<sbyte>((int)xBytes) : Scratch(ref t_xq, (int)xBytes);
         float[] sxStorage = nested ? NewScratch<float>(m) : Scratch(ref t_sx, m);
@@ -128,13 +129,24 @@ public static class Int8Gemm
     }
 
     /// <summary>
-    /// The micro-kernel a (path, weight range) runs. Biased kernels (from BiasedAvx2 on) read u = xq + 128; the others xq.
+    /// The micro-kernel a (path, weight range, activation width) runs. Biased kernels read u = xq + 128; the others xq.
     /// VPMADDUBSW on biased u ≤ 255 is exact only for reduced-range weights (|w| ≤ 64), so with full-range weights
     /// Avx2 and Avx512BW run the sign kernel (|xq| ≤ 127 × w·sign(xq)); VPDPBUSD has no int16 step and takes either.
+    /// Wide (int16) activations take the VPMADDWD kernels on x64 (AvxVnni CPUs run the AVX2 one) and the portable one
+    /// elsewhere.
     /// </summary>
-    private enum Kernel { Portable, ArmDot, SignAvx2, BiasedAvx2, BiasedVnni, Biased512 }
+    private enum Kernel { Portable, ArmDot, SignAvx2, BiasedAvx2, BiasedVnni, Biased512, WidePortable, WideAvx2, Wide512 }
 
-    private static Kernel KernelFor(Int8GemmPath path, bool reducedRange) => path switch
+    private static bool IsBiased(Kernel kernel) => kernel is Kernel.BiasedAvx2 or Kernel.BiasedVnni or Kernel.Biased512;
+
+    private static bool IsWide(Kernel kernel) => kernel is Kernel.WidePortable or Kernel.WideAvx2 or Kernel.Wide512;
+
+    private static Kernel KernelFor(Int8GemmPath path, bool reducedRange, bool wide) => wide ? path switch
+    {
+        Int8GemmPath.AvxVnni or Int8GemmPath.Avx2 => Kernel.WideAvx2,
+        Int8GemmPath.Avx512BW => Kernel.Wide512,
+        _ => Kernel.WidePortable,
+    } : path switch
     {
         Int8GemmPath.AvxVnni => Kernel.BiasedVnni,
         Int8GemmPath.Avx512BW => reducedRange ? Kernel.Biased512 : Kernel.SignAvx2,
@@ -203,8 +215,8 @@ public static class Int8Gemm
             _w = w.Data; _swArray = w.Scales; _sw = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_swArray));
             _initArray = w.ZeroPointCorrection; _init = (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_initArray));
             _bias = bias; _y = y; _residual = residual;
-            _kernel = KernelFor(path, w.ReducedRange);
-            _tileRows = _kernel == Kernel.Biased512 ? Int8KernelBiased512.MaxRows : 4;
+            _kernel = KernelFor(path, w.ReducedRange, w.WideActivations);
+            _tileRows = _kernel is Kernel.Biased512 or Kernel.Wide512 ? Int8KernelBiased512.MaxRows : 4;
             _xq = xq; _sx = sx; _epilogue = epilogue;
 
             _rowBlocks = (m + BlockRows - 1) / BlockRows;
@@ -227,10 +239,18 @@ public static class Int8Gemm
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void QuantizeRow(int i)
         {
+            if (IsWide(_kernel))
+            {
+                short* wide = (short*)_xq + (long)i * _kp;
+                _sx[i] = ActivationQuantization.QuantizeRow(new ReadOnlySpan<float>(_x + (long)i * _k, _k), new Span<short>(wide, _k),
+                    ActivationQuantization.WideLevel(_k));
+                for (int p = _k; p < _kp; p++) wide[p] = 0;
+                return;
+            }
             sbyte* row = _xq + (long)i * _kp;
             _sx[i] = ActivationQuantization.QuantizeRow(new ReadOnlySpan<float>(_x + (long)i * _k, _k), new Span<sbyte>(row, _k));
             for (int p = _k; p < _kp; p++) row[p] = 0;
-            if (_kernel >= Kernel.BiasedAvx2)
+            if (IsBiased(_kernel))
             {
                 // u = xq + 128 as a byte: flipping the top bit maps -127..127 to 1..255 (padding 0 to 128; its w is 0).
                 int p = 0;
@@ -258,8 +278,12 @@ public static class Int8Gemm
                 {
                     int rows = Math.Min(tileRows, re - row0);
                     sbyte* xTile = _xq + (long)row0 * _kp;
+                    short* xWide = (short*)_xq + (long)row0 * _kp;
                     switch (_kernel)
                     {
+                        case Kernel.WideAvx2: Int8KernelWide256.Tile(rows, xWide, _kp, panel, groups, acc); break;
+                        case Kernel.Wide512: Int8KernelWide512.Tile(rows, xWide, _kp, panel, groups, acc); break;
+                        case Kernel.WidePortable: Int8KernelWidePortable.Tile(rows, xWide, _kp, panel, groups, acc); break;
                         case Kernel.Biased512: Int8KernelBiased512.Tile(rows, (byte*)xTile, _kp, panel, groups, init, acc); break;
                         case Kernel.BiasedAvx2: Int8KernelBiased256<Avx2Dot>.Tile(rows, (byte*)xTile, _kp, panel, groups, init, acc); break;
                         case Kernel.BiasedVnni: Int8KernelBiased256<AvxVnniDot>.Tile(rows, (byte*)xTile, _kp, panel, groups, init, acc); break;

@@ -12,9 +12,11 @@ public static class Int8GemmReference
     /// int32. x: [m, k]; w: [n, k] fp32 (nn.Linear layout); bias: [n] or empty; residual: [m, n] or empty; y: [m, n].
     /// reducedWeightRange: w's rows are quantized to [-64, 64] (<see cref="ActivationQuantization.ReducedRange"/>), as by
     /// <see cref="QuantizedWeight.Quantize(ReadOnlySpan{float}, int, int, bool)"/> with reducedRange; x stays [-127, 127].
+    /// wideActivations: x's rows are quantized to int16 with level <see cref="ActivationQuantization.WideLevel"/>(k)
+    /// (<see cref="QuantizedWeight.WideActivations"/>).
     /// </summary>
     public static void Linear(ReadOnlySpan<float> x, int m, int k, ReadOnlySpan<float> w, int n, ReadOnlySpan<float> bias,
-        Span<float> y, ReadOnlySpan<float> residual = default, bool reducedWeightRange = false)
+        Span<float> y, ReadOnlySpan<float> residual = default, bool reducedWeightRange = false, bool wideActivations = false)
     {
         GemmArguments.CheckLinear(x, m, k, n, bias, y, residual);
         GemmArguments.CheckLength(w, n, k, nameof(w), "[n, k]");
@@ -25,10 +27,18 @@ public static class Int8GemmReference
         for (int j = 0; j < n; j++)
             sw[j] = ActivationQuantization.QuantizeRow(w.Slice(j * k, k), wq.AsSpan(j * k, k),
                 reducedWeightRange ? ActivationQuantization.ReducedRange : ActivationQuantization.FullRange);
-        var xq = new sbyte[k];
+        var xq = new short[k];
+        var xq8 = new sbyte[k];
         for (int i = 0; i < m; i++)
         {
-            float sx = ActivationQuantization.QuantizeRow(x.Slice(i * k, k), xq);
+            float sx;
+            if (wideActivations)
+                sx = ActivationQuantization.QuantizeRow(x.Slice(i * k, k), xq, ActivationQuantization.WideLevel(k));
+            else
+            {
+                sx = ActivationQuantization.QuantizeRow(x.Slice(i * k, k), xq8);
+                for (int p = 0; p < k; p++) xq[p] = xq8[p];
+            }
             for (int j = 0; j < n; j++)
             {
                 int acc = 0;

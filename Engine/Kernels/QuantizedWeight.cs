@@ -27,6 +27,14 @@ namespace BertSharp.Engine.Kernels;
 /// (int32 wrap-around cancels: the true sum fits, see <see cref="MaxK"/>). Results are bit-identical on every path for
 /// a given weight; full-range and reduced-range weights give different (both exact-integer) results.
 /// </para>
+/// <para>
+/// Wide activations (<see cref="WideActivations"/>): the layer's input rows are quantized to int16 instead of int8, with
+/// level <see cref="ActivationQuantization.WideLevel"/>(k) (≈ 13–16 bits: 32767 for k ≤ 516, 11008 at k = 1536), and
+/// the kernels multiply int16 x by the same packed int8 w (sign-extended in registers: VPMOVSXBW + VPMADDWD). On x64
+/// without VNNI this is faster than full-range int8 activations (which need the sign trick) and nearly as accurate as
+/// fp32 activations — activation outliers are what int8 loses accuracy to (docs/quantization.md). The weight bytes
+/// and layout are the same; only the activation width differs.
+/// </para>
 /// </remarks>
 public sealed class QuantizedWeight
 {
@@ -64,6 +72,9 @@ public sealed class QuantizedWeight
     /// <summary>True when q ∈ [-64, 64] (quantized with reducedRange): the fast biased-u8 x64 kernels can run it.</summary>
     public bool ReducedRange => MaxLevel == ActivationQuantization.ReducedRange;
 
+    /// <summary>True when <see cref="Int8Gemm"/> quantizes this layer's input rows to int16 (see remarks), not int8.</summary>
+    public bool WideActivations { get; }
+
     /// <summary>
     /// Whether reduced-range weights make <see cref="Int8Gemm"/> faster on this CPU: true on x64 with AVX2 but without
     /// AVX-VNNI (e.g. Zen 4, or any x86-64-v3 NativeAOT binary there), where full-range weights need the slower
@@ -71,8 +82,10 @@ public sealed class QuantizedWeight
     /// </summary>
     public static bool ReducedRangeIsFaster => !Int8Gemm.IsSupported(Int8GemmPath.AvxVnni) && Int8Gemm.IsSupported(Int8GemmPath.Avx2);
 
-    private QuantizedWeight(sbyte[] storage, int offset, float[] scales, int[] correction, int maxLevel, int n, int k, int paddedK, int panels)
+    private QuantizedWeight(sbyte[] storage, int offset, float[] scales, int[] correction, int maxLevel, bool wideActivations,
+        int n, int k, int paddedK, int panels)
     {
+        WideActivations = wideActivations;
         _storage = storage;
         _offset = offset;
         _scales = scales;
@@ -91,7 +104,14 @@ public sealed class QuantizedWeight
     /// As <see cref="Quantize(ReadOnlySpan{float}, int, int)"/>; with <paramref name="reducedRange"/> q ∈ [-64, 64]
     /// instead of [-127, 127] (see remarks and <see cref="ReducedRangeIsFaster"/>).
     /// </summary>
-    public static QuantizedWeight Quantize(ReadOnlySpan<float> w, int n, int k, bool reducedRange)
+    public static QuantizedWeight Quantize(ReadOnlySpan<float> w, int n, int k, bool reducedRange) =>
+        Quantize(w, n, k, reducedRange, wideActivations: false);
+
+    /// <summary>
+    /// As <see cref="Quantize(ReadOnlySpan{float}, int, int, bool)"/>; with <paramref name="wideActivations"/>,
+    /// <see cref="Int8Gemm"/> quantizes the inputs of this weight to int16 (see remarks).
+    /// </summary>
+    public static QuantizedWeight Quantize(ReadOnlySpan<float> w, int n, int k, bool reducedRange, bool wideActivations)
     {
         if (n <= 0) throw new ArgumentOutOfRangeException(nameof(n), n, "n (output features, rows of w) must be > 0.");
         if (k <= 0) throw new ArgumentOutOfRangeException(nameof(k), k, "k (input features, columns of w) must be > 0.");
@@ -128,7 +148,7 @@ public sealed class QuantizedWeight
             }
             correction[j] = -128 * sum; // |sum| ≤ 127 · 2^17, so -128 · sum fits an int32
         }
-        return new QuantizedWeight(storage, offset, scales, correction, maxLevel, n, k, paddedK, panels);
+        return new QuantizedWeight(storage, offset, scales, correction, maxLevel, wideActivations, n, k, paddedK, panels);
     }
 
     /// <summary>Pointer to panel 0, group 0. Valid for the object's lifetime (the array is pinned).</summary>
