@@ -16,15 +16,23 @@ public sealed record LoadOptions
 
     /// <summary>
     /// With <see cref="WeightQuantization.Int8"/>: the projections of every encoder layer that run int8; the others
-    /// stay fp32 (a precision plan for layers too sensitive to quantize). Default: all but the FFN down projection
-    /// (<see cref="EncoderProjections.Output"/>, whose GELU-output input has the widest outlier channels) — the plan
-    /// that passes the accuracy gate on all-MiniLM-L6-v2 (every plan measured: docs/quantization.md). Ignored without
-    /// quantization.
+    /// stay fp32 (a precision plan for layers too sensitive to quantize). Default: <see cref="DefaultInt8Projections"/>,
+    /// the plan that passes the accuracy gate on all-MiniLM-L6-v2 fastest on this CPU (every plan measured:
+    /// docs/quantization.md). Ignored without quantization.
     /// </summary>
     public EncoderProjections Int8Projections { get; init; } = DefaultInt8Projections;
 
-    /// <summary>The default plan: query/key/value, attention output and FFN up projection int8; FFN down fp32.</summary>
-    public const EncoderProjections DefaultInt8Projections =
+    /// <summary>
+    /// Every projection on x64 without AVX-VNNI (where <see cref="DefaultWideActivationProjections"/> runs the FFN down
+    /// projection on int16 activations); elsewhere query/key/value, attention output and FFN up projection, with the
+    /// FFN down projection fp32 — its GELU-output input has the widest outlier channels, and with int8 activations no
+    /// plan passed the gate's per-row minimum.
+    /// </summary>
+    public static EncoderProjections DefaultInt8Projections =>
+        Kernels.QuantizedWeight.ReducedRangeIsFaster ? EncoderProjections.All : PortableInt8Projections;
+
+    /// <summary>Query/key/value, attention output and FFN up projection int8; FFN down fp32 (the plan where int16 activations do not pay).</summary>
+    public const EncoderProjections PortableInt8Projections =
         EncoderProjections.QueryKeyValue | EncoderProjections.AttentionOutput | EncoderProjections.Intermediate;
 
     /// <summary>
@@ -44,6 +52,23 @@ public sealed record LoadOptions
         Kernels.QuantizedWeight.ReducedRangeIsFaster ? EncoderProjections.QueryKeyValue | EncoderProjections.AttentionOutput : EncoderProjections.None;
 
     /// <summary>
+    /// With <see cref="WeightQuantization.Int8"/>: the int8 projections whose inputs are quantized to int16
+    /// (≈ 13–16 bits, <see cref="Kernels.QuantizedWeight.WideActivations"/>) instead of int8: nearly fp32-accurate
+    /// activations with int8 weights. On x64 without AVX-VNNI they run faster than full-range int8 activations (the
+    /// VPMADDWD kernel against the sign-trick kernel); elsewhere slower than int8 activations. Default:
+    /// <see cref="DefaultWideActivationProjections"/>.
+    /// </summary>
+    public EncoderProjections WideActivationProjections { get; init; } = DefaultWideActivationProjections;
+
+    /// <summary>
+    /// FFN up and down projections on x64 without AVX-VNNI (there the int16-activation kernel beats the full-range int8
+    /// one and makes the FFN down projection safe to quantize: golden min 0.9976, mean 0.9991, Spearman 0.9989 with
+    /// 7-bit Q/K/V and attention output; docs/quantization.md); none elsewhere.
+    /// </summary>
+    public static EncoderProjections DefaultWideActivationProjections =>
+        Kernels.QuantizedWeight.ReducedRangeIsFaster ? EncoderProjections.Intermediate | EncoderProjections.Output : EncoderProjections.None;
+
+    /// <summary>
     /// With <see cref="WeightQuantization.Int8"/>: SmoothQuant migration strength α, or null for plain per-row
     /// activation quantization. At load, an fp32 copy of the encoder runs a built-in calibration text set and records
     /// max |x| per input channel of every int8 projection; s = max|x|^α / max|W|^(1−α) is folded into the weight
@@ -60,6 +85,10 @@ public sealed record LoadOptions
     /// <summary>Whether <paramref name="projection"/> of an encoder layer is loaded int8.</summary>
     internal bool IsInt8(EncoderProjections projection) =>
         Quantization == WeightQuantization.Int8 && (Int8Projections & projection) != 0;
+
+    /// <summary>Whether <paramref name="projection"/> is loaded int8 with int16 activations.</summary>
+    internal bool IsWide(EncoderProjections projection) =>
+        IsInt8(projection) && (WideActivationProjections & projection) != 0;
 
     /// <summary>Whether <paramref name="projection"/> is loaded int8 with 7-bit weights.</summary>
     internal bool IsReducedRange(EncoderProjections projection) =>

@@ -59,8 +59,9 @@ public sealed class Linear
     /// </summary>
     /// <param name="alpha">SmoothQuant migration strength α in (0, 1): how much of the activation range moves into the weight</param>
     /// <param name="reducedRange">7-bit weights (|w| ≤ 64): the fast biased-u8 kernels without AVX-VNNI (docs/int8.md)</param>
+    /// <param name="wideActivations">int16 input rows instead of int8 (<see cref="QuantizedWeight.WideActivations"/>)</param>
     public static Linear Quantize(Span<float> weight, float[] bias, int outFeatures, int inFeatures,
-        ReadOnlySpan<float> inputMaxAbs = default, float alpha = 0.5f, bool reducedRange = false)
+        ReadOnlySpan<float> inputMaxAbs = default, float alpha = 0.5f, bool reducedRange = false, bool wideActivations = false)
     {
         Check(weight, bias, outFeatures, inFeatures);
         float[]? inverse = null;
@@ -70,7 +71,7 @@ public sealed class Linear
             if (!(alpha > 0f && alpha < 1f)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "SmoothQuant alpha must be in (0, 1)");
             inverse = SmoothingScales(weight, outFeatures, inFeatures, inputMaxAbs, alpha);
         }
-        return new Linear(QuantizedWeight.Quantize(weight, outFeatures, inFeatures, reducedRange), bias, inverse);
+        return new Linear(QuantizedWeight.Quantize(weight, outFeatures, inFeatures, reducedRange, wideActivations), bias, inverse);
     }
 
     /// <summary>s per input column (1 where either range is 0 or not finite); scales W's columns by s; returns 1/s.</summary>

@@ -17,7 +17,10 @@ internal sealed class QuantizationPlan
 
     public static QuantizationPlan Float32 { get; } = new(LoadOptions.Default);
 
-    /// <summary>True when some projection is int8 and smoothed: the encoder must be calibrated layer by layer.</summary>
+    /// <summary>
+    /// True when some projection is int8 and smoothed: the encoder must be calibrated layer by layer. Projections with
+    /// int16 activations are smoothed too: measured, smoothing them keeps more accuracy than not (docs/quantization.md).
+    /// </summary>
     public bool NeedsCalibration =>
         _options.Quantization == WeightQuantization.Int8 && _options.SmoothQuantAlpha is not null && _options.Int8Projections != EncoderProjections.None;
 
@@ -29,9 +32,9 @@ internal sealed class QuantizationPlan
         ReadOnlySpan<float> inputMaxAbs)
     {
         if (!_options.IsInt8(projection)) return new Linear(weight, bias, outFeatures, inFeatures);
-        bool reduced = _options.IsReducedRange(projection);
+        bool reduced = _options.IsReducedRange(projection), wide = _options.IsWide(projection);
         if (inputMaxAbs.IsEmpty || _options.SmoothQuantAlpha is not float alpha)
-            return Linear.Quantize(weight, bias, outFeatures, inFeatures, reducedRange: reduced);
-        return Linear.Quantize(weight, bias, outFeatures, inFeatures, inputMaxAbs, alpha, reduced);
+            return Linear.Quantize(weight, bias, outFeatures, inFeatures, reducedRange: reduced, wideActivations: wide);
+        return Linear.Quantize(weight, bias, outFeatures, inFeatures, inputMaxAbs, alpha, reduced, wide);
     }
 }

@@ -51,19 +51,33 @@ public class Int8ModelAccuracyTests
 
     /// <summary>The default plan with some projections on 7-bit weights (the fast kernels without AVX-VNNI): run by hand.</summary>
     [Explicit("measures 7-bit-weight plans (slow); its output is the table in docs/quantization.md")]
-    [TestCase(LoadOptions.DefaultInt8Projections, 0.5f, EncoderProjections.QueryKeyValue)]
-    [TestCase(LoadOptions.DefaultInt8Projections, 0.5f, EncoderProjections.AttentionOutput)]
-    [TestCase(LoadOptions.DefaultInt8Projections, 0.5f, EncoderProjections.QueryKeyValue | EncoderProjections.AttentionOutput)]
+    [TestCase(LoadOptions.PortableInt8Projections, 0.5f, EncoderProjections.QueryKeyValue)]
+    [TestCase(LoadOptions.PortableInt8Projections, 0.5f, EncoderProjections.AttentionOutput)]
+    [TestCase(LoadOptions.PortableInt8Projections, 0.5f, EncoderProjections.QueryKeyValue | EncoderProjections.AttentionOutput)]
     [TestCase(EncoderProjections.QueryKeyValue | EncoderProjections.Intermediate, 0.5f, EncoderProjections.QueryKeyValue)]
-    public void MeasurePlanWithReducedRange(EncoderProjections plan, float? alpha, EncoderProjections reduced)
+    public void MeasurePlanWithReducedRange(EncoderProjections plan, float? alpha, EncoderProjections reduced) =>
+        MeasurePlanWithWideActivations(plan, alpha, reduced, EncoderProjections.None);
+
+    /// <summary>Plans with some projections on int16 activations (QuantizedWeight.WideActivations): run by hand.</summary>
+    [Explicit("measures wide-activation plans (slow); its output is the table in docs/quantization.md")]
+    [TestCase(EncoderProjections.All, null, EncoderProjections.None, EncoderProjections.All)]
+    [TestCase(EncoderProjections.All, 0.5f, EncoderProjections.None, EncoderProjections.All)]
+    [TestCase(EncoderProjections.All, 0.5f, EncoderProjections.QueryKeyValue | EncoderProjections.AttentionOutput, EncoderProjections.Intermediate | EncoderProjections.Output)]
+    [TestCase(EncoderProjections.All, 0.65f, EncoderProjections.QueryKeyValue | EncoderProjections.AttentionOutput, EncoderProjections.Intermediate | EncoderProjections.Output)]
+    [TestCase(EncoderProjections.All, null, EncoderProjections.QueryKeyValue | EncoderProjections.AttentionOutput, EncoderProjections.Intermediate | EncoderProjections.Output)]
+    [TestCase(EncoderProjections.All, 0.5f, EncoderProjections.QueryKeyValue | EncoderProjections.AttentionOutput, EncoderProjections.Output)]
+    [TestCase(EncoderProjections.All, 0.5f, EncoderProjections.QueryKeyValue | EncoderProjections.AttentionOutput | EncoderProjections.Intermediate, EncoderProjections.Output)]
+    [TestCase(EncoderProjections.All, 0.5f, EncoderProjections.All, EncoderProjections.Intermediate | EncoderProjections.Output)]
+    public void MeasurePlanWithWideActivations(EncoderProjections plan, float? alpha, EncoderProjections reduced, EncoderProjections wide)
     {
         var model = BertModel.Load(SharedData.Require(ModelDir), new LoadOptions
         {
             Quantization = WeightQuantization.Int8, Int8Projections = plan, SmoothQuantAlpha = alpha, ReducedRangeProjections = reduced,
+            WideActivationProjections = wide,
         });
         var cosines = GoldenCosines(model);
         QuantizationReport r = QuantizationReport.Measure(Fp32.Value, model);
-        TestContext.Out.WriteLine($"PLAN {plan} alpha {alpha} 7-bit {reduced}: golden min {cosines.Min(c => c.Cosine):F5} mean {cosines.Average(c => c.Cosine):F5}; " +
+        TestContext.Out.WriteLine($"PLAN {plan} alpha {alpha} 7-bit {reduced} int16-activations {wide}: golden min {cosines.Min(c => c.Cosine):F5} mean {cosines.Average(c => c.Cosine):F5}; " +
             $"default set min {r.CosineMin:F5} mean {r.CosineMean:F5} Spearman {r.Spearman:F5} top-{r.TopK} {r.TopKOverlap:F4}; " +
             $"layers {string.Join(" ", r.LayerRelativeErrors.Select(e => e.ToString("F4")))}");
     }

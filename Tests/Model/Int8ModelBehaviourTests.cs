@@ -70,16 +70,26 @@ public class Int8ModelBehaviourTests
     }
 
     [Test]
-    public void TheDefaultPlanQuantizesAllButTheFfnDownProjection()
+    public void TheDefaultPlanFollowsTheCpu()
     {
+        // x64 without AVX-VNNI: every projection int8, Q/K/V and attention output on 7-bit weights, FFN up and down on
+        // int16 activations. Elsewhere: FFN down fp32, the rest int8 with 8-bit weights and activations.
         BertModel model = MiniLm.Value;
         Assert.That(model.Quantization, Is.EqualTo(WeightQuantization.Int8));
+        bool x64WithoutVnni = QuantizedWeight.ReducedRangeIsFaster;
+        TestContext.Out.WriteLine($"x64 without AVX-VNNI: {x64WithoutVnni}");
         foreach (var layer in model.Encoder.Layers)
         {
             Assert.That(layer.SelfAttention.QueryKeyValue.IsInt8, Is.True);
             Assert.That(layer.AttentionOutput.IsInt8, Is.True);
             Assert.That(layer.Intermediate.IsInt8, Is.True);
-            Assert.That(layer.Output.IsInt8, Is.False);
+            Assert.That(layer.Output.IsInt8, Is.EqualTo(x64WithoutVnni));
+            Assert.That(layer.SelfAttention.QueryKeyValue.Quantized!.ReducedRange, Is.EqualTo(x64WithoutVnni));
+            Assert.That(layer.AttentionOutput.Quantized!.ReducedRange, Is.EqualTo(x64WithoutVnni));
+            Assert.That(layer.Intermediate.Quantized!.ReducedRange, Is.False);
+            Assert.That(layer.SelfAttention.QueryKeyValue.Quantized!.WideActivations, Is.False);
+            Assert.That(layer.Intermediate.Quantized!.WideActivations, Is.EqualTo(x64WithoutVnni));
+            if (x64WithoutVnni) Assert.That(layer.Output.Quantized!.WideActivations, Is.True);
             Assert.That(layer.Intermediate.InverseInputScale.Length, Is.EqualTo(model.Config.HiddenSize), "SmoothQuant scales");
         }
         Assert.That(model.Pooler!.Dense.IsInt8, Is.False);
