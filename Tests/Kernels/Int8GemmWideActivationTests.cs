@@ -25,7 +25,35 @@ public class Int8GemmWideActivationTests
         return a;
     }
 
-    private static readonly int[] Ms = [1, 7, 9, 33, 128], Ks = [1, 3, 4, 7, 384, 1536, 3072], Ns = [1, 17, 33, 384];
+    // Every small (m, k, n) plus the BERT shapes (k = 1536, 3072: level below 32767); bias / residual cycle through
+    // none, bias, residual, both. References computed once per run, for full- and reduced-range weights.
+    private sealed record Case(int M, int K, int N, float[] X, float[] W, float[] Bias, float[] Residual, float[] Want, float[] WantReduced);
+
+    private static readonly Lazy<List<Case>> Cases = new(() =>
+    {
+        var shapes = new List<(int M, int K, int N)>();
+        foreach (int m in new[] { 1, 7, 9, 33 })
+            foreach (int k in new[] { 1, 3, 4, 7, 384 })
+                foreach (int n in new[] { 1, 17, 33 })
+                    shapes.Add((m, k, n));
+        shapes.AddRange([(128, 384, 384), (128, 1536, 384), (9, 1536, 33), (33, 3072, 17), (1, 3072, 384), (130, 768, 49)]);
+        var rng = new Random(4321);
+        var list = new List<Case>();
+        int variant = 0;
+        foreach (var (m, k, n) in shapes)
+        {
+            float[] x = Random(rng, m * k), w = Random(rng, n * k, 0.1f);
+            float[] bias = (variant & 1) != 0 ? Random(rng, n) : [];
+            float[] residual = (variant & 2) != 0 ? Random(rng, m * n) : [];
+            variant++;
+            var want = new float[m * n];
+            Int8GemmReference.Linear(x, m, k, w, n, bias, want, residual, reducedWeightRange: false, wideActivations: true);
+            var wantReduced = new float[m * n];
+            Int8GemmReference.Linear(x, m, k, w, n, bias, wantReduced, residual, reducedWeightRange: true, wideActivations: true);
+            list.Add(new Case(m, k, n, x, w, bias, residual, want, wantReduced));
+        }
+        return list;
+    });
 
     [Test]
     public void WideLevelKeepsEverySumInsideInt32()
@@ -84,27 +112,17 @@ public class Int8GemmWideActivationTests
         [Values(false, true)] bool reducedRange)
     {
         RequirePath(path);
-        var rng = new Random(4321);
-        int variant = 0;
-        foreach (int m in Ms)
-            foreach (int k in Ks)
-                foreach (int n in Ns)
-                {
-                    float[] x = Random(rng, m * k), w = Random(rng, n * k, 0.1f);
-                    float[] bias = (variant & 1) != 0 ? Random(rng, n) : [];
-                    float[] residual = (variant & 2) != 0 ? Random(rng, m * n) : [];
-                    variant++;
-                    var want = new float[m * n];
-                    Int8GemmReference.Linear(x, m, k, w, n, bias, want, residual, reducedRange, wideActivations: true);
-                    var packed = QuantizedWeight.Quantize(w, n, k, reducedRange, wideActivations: true);
-                    Assert.That(packed.WideActivations, Is.True);
-                    var got = new float[m * n + 5];
-                    Array.Fill(got, float.NaN);
-                    Int8Gemm.Linear(x, m, packed, bias, got.AsSpan(0, m * n), residual, maxThreads: threads, path: path);
-                    string what = $"{path} m={m} k={k} n={n} threads={threads} reduced={reducedRange}";
-                    Assert.That(got.AsSpan(0, m * n).ToArray(), Is.EqualTo(want).AsCollection, what);
-                    Assert.That(got.AsSpan(m * n).ToArray(), Is.All.NaN, "wrote past y[m*n]: " + what);
-                }
+        foreach (Case c in Cases.Value)
+        {
+            var packed = QuantizedWeight.Quantize(c.W, c.N, c.K, reducedRange, wideActivations: true);
+            Assert.That(packed.WideActivations, Is.True);
+            var got = new float[c.M * c.N + 5];
+            Array.Fill(got, float.NaN); // stale output must be overwritten, never accumulated into
+            Int8Gemm.Linear(c.X, c.M, packed, c.Bias, got.AsSpan(0, c.M * c.N), c.Residual, maxThreads: threads, path: path);
+            string what = $"{path} m={c.M} k={c.K} n={c.N} threads={threads} reduced={reducedRange}";
+            Assert.That(got.AsSpan(0, c.M * c.N).ToArray(), Is.EqualTo(reducedRange ? c.WantReduced : c.Want).AsCollection, what);
+            Assert.That(got.AsSpan(c.M * c.N).ToArray(), Is.All.NaN, "wrote past y[m*n]: " + what);
+        }
     }
 
     [Test]
