@@ -27,6 +27,7 @@ internal static class QuantizeReportCommand
         stdout.WriteLine(string.Create(inv, $"model {folder}"));
         stdout.WriteLine(string.Create(inv, $"texts {r.Texts} ({(a.Get("--texts") ?? "built-in default set")})"));
         stdout.WriteLine(string.Create(inv, $"int8 projections {int8.Int8Projections} (others fp32); SmoothQuant alpha {int8.SmoothQuantAlpha?.ToString(inv) ?? "none"}; int8 kernel path {Int8Gemm.BestPath}"));
+        stdout.WriteLine(string.Create(inv, $"7-bit weights {int8.ReducedRangeProjections & int8.Int8Projections}; int16 activations {int8.WideActivationProjections & int8.Int8Projections}"));
         stdout.WriteLine("layer  relative error of its output (‖int8 − fp32‖ / ‖fp32‖, valid tokens)");
         for (int l = 0; l < r.LayerRelativeErrors.Count; l++)
             stdout.WriteLine(string.Create(inv, $"{l,5}  {r.LayerRelativeErrors[l]:F5}"));
