@@ -13,7 +13,7 @@ namespace BertSharp.Engine.Kernels;
 /// </summary>
 /// <remarks>
 /// <code>
-/// phase one, per row i:   sx[i], xq[i, 0 .. PaddedK) = QuantizeRow(x[i, :]) (zero padded)   // [m, PaddedK] bytes
+/// phase one, per row i:   sx[i], xq[i, 0 .. PaddedK) = QuantizeRow(x[i, :] (⊙ inputScale)) (zero padded)   // [m, PaddedK] bytes
 ///                         biased kernels store u = xq + 128 (xq ^ 0x80) instead;
 ///                         wide weights (QuantizedWeight.WideActivations): int16 xq, level WideLevel(k)
 /// phase two, work items = (block of 64 rows) × (group of 16-column weight panels), from a shared counter
@@ -38,20 +38,25 @@ public static class Int8Gemm
 
     /// <summary>
     /// y: [m, n] = int8(x: [m, k]) · wqᵀ + bias (+ residual: [m, n]), where w.N = n and w.K = k; bias is [n] or empty.
+    /// inputScale: [k] or empty: each row of x is multiplied element-wise by it (one float multiply per element) before
+    /// it is quantized — SmoothQuant's 1/s — in a per-worker row buffer, without writing a scaled copy of x.
     /// y must not overlap x, bias or residual. maxThreads &lt;= 0 means all cores; 1 means the caller thread only.
     /// </summary>
     public static void Linear(ReadOnlySpan<float> x, int m, QuantizedWeight w, ReadOnlySpan<float> bias, Span<float> y,
-        ReadOnlySpan<float> residual = default, int maxThreads = 0, Int8GemmPath path = Int8GemmPath.Auto) =>
-        Linear(x, m, w, bias, y, default(NoEpilogue), residual, maxThreads, path);
+        ReadOnlySpan<float> residual = default, int maxThreads = 0, Int8GemmPath path = Int8GemmPath.Auto, ReadOnlySpan<float> inputScale = default) =>
+        Linear(x, m, w, bias, y, default(NoEpilogue), residual, maxThreads, path, inputScale);
 
     /// <summary>As the plain overload, then applies <paramref name="epilogue"/> to each finished (row, ≤ 16 columns) segment of y.</summary>
     public static void Linear<TEpilogue>(ReadOnlySpan<float> x, int m, QuantizedWeight w, ReadOnlySpan<float> bias, Span<float> y,
-        TEpilogue epilogue, ReadOnlySpan<float> residual = default, int maxThreads = 0, Int8GemmPath path = Int8GemmPath.Auto)
+        TEpilogue epilogue, ReadOnlySpan<float> residual = default, int maxThreads = 0, Int8GemmPath path = Int8GemmPath.Auto,
+        ReadOnlySpan<float> inputScale = default)
         where TEpilogue : struct, IGemmEpilogue
     {
         ArgumentNullException.ThrowIfNull(w);
         int k = w.K, n = w.N;
         GemmArguments.CheckLinear(x, m, k, n, bias, y, residual);
+        if (!inputScale.IsEmpty && inputScale.Length != k)
+            throw new ArgumentException($"inputScale has {inputScale.Length} floats; it must be empty or [k] = [{k}].", nameof(inputScale));
         Int8GemmPath resolved = Resolve(path);
         if (m == 0) return;
 
@@ -71,11 +76,12 @@ public static class Int8Gemm
         t_callDepth++;
         unsafe
         {
-            fixed (float* px = x, pb = bias, py = y, pr = residual)
+            fixed (float* px = x, pb = bias, py = y, pr = residual, ps = inputScale)
             {
                 sbyte* xq = (sbyte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(xqStorage));
                 float* sx = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(sxStorage));
-                job.Setup(px, m, w, bias.IsEmpty ? null : pb, py, residual.IsEmpty ? null : pr, resolved, threads, xq, sx, epilogue);
+                job.Setup(px, m, w, bias.IsEmpty ? null : pb, py, residual.IsEmpty ? null : pr, resolved, threads, xq, sx, epilogue,
+                    inputScale.IsEmpty ? null : ps);
                 try
                 {
                     KernelParallel.For(m, new Int8GemmJob<TEpilogue>.QuantizePieces(job), job.Items, new Int8GemmJob<TEpilogue>.ComputePieces(job), threads);
@@ -175,7 +181,7 @@ public static class Int8Gemm
     {
         public readonly struct QuantizePieces(Int8GemmJob<TEpilogue> job) : IParallelPieces
         {
-            public void Run(int piece, int slot) => job.QuantizeRow(piece);
+            public void Run(int piece, int slot) => job.QuantizeRow(piece, slot);
         }
 
         public readonly struct ComputePieces(Int8GemmJob<TEpilogue> job) : IParallelPieces
@@ -190,7 +196,8 @@ public static class Int8Gemm
         private const int W = QuantizedWeight.PanelWidth;
         private const int AccInts = TileRows * W + 16; // + 64 bytes so each slot's tile can start 64-byte aligned
 
-        private float* _x, _bias, _y, _residual, _sx, _sw;
+        private float* _x, _bias, _y, _residual, _sx, _sw, _inputScale;
+        private float[]? _scaledRows; // [ProcessorCount, ≥ k]: one scaled row per worker slot when inputScale is given
         private int* _init;
         private sbyte* _w, _xq;
         private int _m, _k, _kp, _n, _panels, _rowBlocks, _panelsPerGroup, _items, _tileRows;
@@ -209,8 +216,11 @@ public static class Int8Gemm
         }
 
         public void Setup(float* x, int m, QuantizedWeight w, float* bias, float* y, float* residual, Int8GemmPath path, int threads,
-            sbyte* xq, float* sx, TEpilogue epilogue)
+            sbyte* xq, float* sx, TEpilogue epilogue, float* inputScale)
         {
+            _inputScale = inputScale;
+            if (inputScale != null && (_scaledRows is null || _scaledRows.Length < w.K * KernelParallel.ProcessorCount))
+                _scaledRows = GC.AllocateUninitializedArray<float>(w.K * KernelParallel.ProcessorCount, pinned: true);
             _x = x; _m = m; _k = w.K; _kp = w.PaddedK; _n = w.N; _panels = w.PanelCount;
             _w = w.Data; _swArray = w.Scales; _sw = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_swArray));
             _initArray = w.ZeroPointCorrection; _init = (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_initArray));
@@ -228,7 +238,7 @@ public static class Int8Gemm
 
         public void Clear()
         {
-            _x = _bias = _y = _residual = _sx = _sw = null;
+            _x = _bias = _y = _residual = _sx = _sw = _inputScale = null;
             _init = null;
             _w = _xq = null;
             _swArray = null;
@@ -237,18 +247,24 @@ public static class Int8Gemm
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void QuantizeRow(int i)
+        private void QuantizeRow(int i, int slot)
         {
+            var source = new ReadOnlySpan<float>(_x + (long)i * _k, _k);
+            if (_inputScale != null)
+            {
+                Span<float> scaled = _scaledRows.AsSpan(slot * _k, _k);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(source, new ReadOnlySpan<float>(_inputScale, _k), scaled);
+                source = scaled;
+            }
             if (IsWide(_kernel))
             {
                 short* wide = (short*)_xq + (long)i * _kp;
-                _sx[i] = ActivationQuantization.QuantizeRow(new ReadOnlySpan<float>(_x + (long)i * _k, _k), new Span<short>(wide, _k),
-                    ActivationQuantization.WideLevel(_k));
+                _sx[i] = ActivationQuantization.QuantizeRow(source, new Span<short>(wide, _k), ActivationQuantization.WideLevel(_k));
                 for (int p = _k; p < _kp; p++) wide[p] = 0;
                 return;
             }
             sbyte* row = _xq + (long)i * _kp;
-            _sx[i] = ActivationQuantization.QuantizeRow(new ReadOnlySpan<float>(_x + (long)i * _k, _k), new Span<sbyte>(row, _k));
+            _sx[i] = ActivationQuantization.QuantizeRow(source, new Span<sbyte>(row, _k));
             for (int p = _k; p < _kp; p++) row[p] = 0;
             if (IsBiased(_kernel))
             {

@@ -13,10 +13,12 @@ public static class Int8GemmReference
     /// reducedWeightRange: w's rows are quantized to [-64, 64] (<see cref="ActivationQuantization.ReducedRange"/>), as by
     /// <see cref="QuantizedWeight.Quantize(ReadOnlySpan{float}, int, int, bool)"/> with reducedRange; x stays [-127, 127].
     /// wideActivations: x's rows are quantized to int16 with level <see cref="ActivationQuantization.WideLevel"/>(k)
-    /// (<see cref="QuantizedWeight.WideActivations"/>).
+    /// (<see cref="QuantizedWeight.WideActivations"/>). inputScale: [k] or empty: x[i, p] · inputScale[p] is what gets
+    /// quantized (SmoothQuant's 1/s).
     /// </summary>
     public static void Linear(ReadOnlySpan<float> x, int m, int k, ReadOnlySpan<float> w, int n, ReadOnlySpan<float> bias,
-        Span<float> y, ReadOnlySpan<float> residual = default, bool reducedWeightRange = false, bool wideActivations = false)
+        Span<float> y, ReadOnlySpan<float> residual = default, bool reducedWeightRange = false, bool wideActivations = false,
+        ReadOnlySpan<float> inputScale = default)
     {
         GemmArguments.CheckLinear(x, m, k, n, bias, y, residual);
         GemmArguments.CheckLength(w, n, k, nameof(w), "[n, k]");
@@ -29,14 +31,21 @@ public static class Int8GemmReference
                 reducedWeightRange ? ActivationQuantization.ReducedRange : ActivationQuantization.FullRange);
         var xq = new short[k];
         var xq8 = new sbyte[k];
+        var scaled = new float[k];
         for (int i = 0; i < m; i++)
         {
+            ReadOnlySpan<float> row = x.Slice(i * k, k);
+            if (!inputScale.IsEmpty)
+            {
+                for (int p = 0; p < k; p++) scaled[p] = row[p] * inputScale[p];
+                row = scaled;
+            }
             float sx;
             if (wideActivations)
-                sx = ActivationQuantization.QuantizeRow(x.Slice(i * k, k), xq, ActivationQuantization.WideLevel(k));
+                sx = ActivationQuantization.QuantizeRow(row, xq, ActivationQuantization.WideLevel(k));
             else
             {
-                sx = ActivationQuantization.QuantizeRow(x.Slice(i * k, k), xq8);
+                sx = ActivationQuantization.QuantizeRow(row, xq8);
                 for (int p = 0; p < k; p++) xq[p] = xq8[p];
             }
             for (int j = 0; j < n; j++)

@@ -105,7 +105,7 @@ public sealed class Linear
     /// <summary>y: [rows, out] = x: [rows, in] · Wᵀ + b.</summary>
     public void Forward(ReadOnlySpan<float> x, int rows, Span<float> y, int maxThreads)
     {
-        if (Quantized is { } q) Int8Gemm.Linear(SmoothInput(x, rows, maxThreads), rows, q, Bias, y, default, maxThreads);
+        if (Quantized is { } q) Int8Gemm.Linear(x, rows, q, Bias, y, default, maxThreads, inputScale: _inverseInputScale);
         else
         {
             Observe(x, rows);
@@ -116,7 +116,7 @@ public sealed class Linear
     /// <summary>y: [rows, out] = x · Wᵀ + b + residual: [rows, out] (the residual add fused into the GEMM).</summary>
     public void Forward(ReadOnlySpan<float> x, int rows, Span<float> y, ReadOnlySpan<float> residual, int maxThreads)
     {
-        if (Quantized is { } q) Int8Gemm.Linear(SmoothInput(x, rows, maxThreads), rows, q, Bias, y, residual[..(rows * OutFeatures)], maxThreads);
+        if (Quantized is { } q) Int8Gemm.Linear(x, rows, q, Bias, y, residual[..(rows * OutFeatures)], maxThreads, inputScale: _inverseInputScale);
         else
         {
             Observe(x, rows);
@@ -128,23 +128,12 @@ public sealed class Linear
     public void Forward<TEpilogue>(ReadOnlySpan<float> x, int rows, Span<float> y, TEpilogue epilogue, int maxThreads)
         where TEpilogue : struct, IGemmEpilogue
     {
-        if (Quantized is { } q) Int8Gemm.Linear(SmoothInput(x, rows, maxThreads), rows, q, Bias, y, epilogue, default, maxThreads);
+        if (Quantized is { } q) Int8Gemm.Linear(x, rows, q, Bias, y, epilogue, default, maxThreads, inputScale: _inverseInputScale);
         else
         {
             Observe(x, rows);
             Gemm.Linear(x, rows, _weight!, Bias, y, epilogue, default, maxThreads);
         }
-    }
-
-    /// <summary>x itself, or x ⊙ (1/s) row by row in this thread's scratch when the layer has SmoothQuant scales.</summary>
-    private ReadOnlySpan<float> SmoothInput(ReadOnlySpan<float> x, int rows, int maxThreads)
-    {
-        if (_inverseInputScale is null) return x;
-        int k = InFeatures;
-        if (x.Length < (long)rows * k) throw new ArgumentException($"x has {x.Length} floats, needs [{rows},{k}]", nameof(x));
-        Span<float> scaled = SmoothingScratch.Rent(rows * k);
-        RowScaling.Apply(x[..(rows * k)], rows, k, _inverseInputScale, scaled, maxThreads);
-        return scaled;
     }
 
     private void Observe(ReadOnlySpan<float> x, int rows)

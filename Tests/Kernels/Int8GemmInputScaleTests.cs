@@ -1,0 +1,56 @@
+using BertSharp.Engine.Kernels;
+
+namespace BertSharp.Tests.Kernels;
+
+/// <summary>
+/// Int8Gemm's inputScale (SmoothQuant's 1/s applied while each row is quantized): the same bits as scaling x first
+/// and as Int8GemmReference with the same scale, on every path, for int8 and int16 activations.
+/// </summary>
+public class Int8GemmInputScaleTests
+{
+    private static readonly Int8GemmPath[] AllPaths =
+        [Int8GemmPath.AvxVnni, Int8GemmPath.Avx512BW, Int8GemmPath.Avx2, Int8GemmPath.ArmDot, Int8GemmPath.Portable, Int8GemmPath.Auto];
+
+    private static float[] Random(Random rng, int length, float scale = 1f)
+    {
+        var a = new float[length];
+        for (int i = 0; i < a.Length; i++) a[i] = (float)(rng.NextDouble() * 2 - 1) * scale;
+        return a;
+    }
+
+    [Test]
+    public void ScalingWhileQuantizingEqualsScalingFirst([ValueSource(nameof(AllPaths))] Int8GemmPath path, [Values(false, true)] bool wide,
+        [Values(1, 2)] int threads)
+    {
+        if (!Int8Gemm.IsSupported(path)) Assert.Ignore($"Int8GemmPath.{path} needs {Int8Gemm.Requirement(path)}, which this CPU lacks");
+        foreach (var (m, k, n) in new[] { (1, 7, 17), (9, 384, 33), (70, 1536, 49) })
+        {
+            var rng = new Random(m * 1000 + k);
+            float[] x = Random(rng, m * k, 4f), w = Random(rng, n * k, 0.1f), bias = Random(rng, n), s = new float[k];
+            for (int p = 0; p < k; p++) s[p] = (float)Math.Exp(rng.NextDouble() * 4 - 2); // 0.14 .. 7.4
+            var scaled = new float[m * k];
+            for (int i = 0; i < m; i++)
+                for (int p = 0; p < k; p++) scaled[i * k + p] = x[i * k + p] * s[p];
+            var packed = QuantizedWeight.Quantize(w, n, k, reducedRange: false, wideActivations: wide);
+            var first = new float[m * n];
+            Int8Gemm.Linear(scaled, m, packed, bias, first, maxThreads: threads, path: path);
+            var fused = new float[m * n];
+            Int8Gemm.Linear(x, m, packed, bias, fused, maxThreads: threads, path: path, inputScale: s);
+            var reference = new float[m * n];
+            Int8GemmReference.Linear(x, m, k, w, n, bias, reference, wideActivations: wide, inputScale: s);
+            string what = $"{path} m={m} k={k} n={n} wide={wide}";
+            Assert.That(fused, Is.EqualTo(first).AsCollection, what);
+            Assert.That(fused, Is.EqualTo(reference).AsCollection, what);
+            Assert.That(x[0], Is.Not.EqualTo(scaled[0]), "x itself is left alone");
+        }
+    }
+
+    [Test]
+    public void AnInputScaleOfTheWrongLengthIsRejected()
+    {
+        const int m = 2, k = 5, n = 3;
+        var packed = QuantizedWeight.Quantize(new float[n * k], n, k);
+        Assert.That(() => Int8Gemm.Linear(new float[m * k], m, packed, [], new float[m * n], inputScale: new float[k - 1]),
+            Throws.ArgumentException.With.Property("ParamName").EqualTo("inputScale"));
+    }
+}
