@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using BertSharp.Tokenization;
 using BertSharp.Weights;
 
@@ -24,6 +25,21 @@ internal sealed class SmoothingCalibration : IDisposable
     }
 
     /// <summary>
+    /// Builds a layer's fp32 form with <paramref name="buildFp32Layer"/>, runs it (<see cref="Observe(BertLayer)"/>) and
+    /// lets it go: its packed weights (the size of the fp32 layer) are collected at once, so the int8 layer and the next
+    /// fp32 layer reuse that memory instead of the heap growing by one fp32 layer per layer (peak RSS: docs/int8.md).
+    /// </summary>
+    public float[][] Observe(Func<BertLayer> buildFp32Layer)
+    {
+        float[][] stats = BuildAndObserve(buildFp32Layer);
+        GC.Collect();
+        return stats;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]   // the layer must be unreachable when Observe collects
+    private float[][] BuildAndObserve(Func<BertLayer> buildFp32Layer) => Observe(buildFp32Layer());
+
+    /// <summary>
     /// Runs <paramref name="fp32Layer"/> on the carried hidden state (which becomes its output) and returns max |x| per
     /// input channel of its projections, in the order query/key/value, attention output, intermediate, output.
     /// </summary>
@@ -43,7 +59,11 @@ internal sealed class SmoothingCalibration : IDisposable
         return stats;
     }
 
-    public void Dispose() => _workspace.Dispose();
+    /// <summary>
+    /// The workspace (sized for the calibration batch, bigger than most calls) is not given back to the thread's cache:
+    /// it would stay allocated for the model's lifetime.
+    /// </summary>
+    public void Dispose() { }
 
     private static BertBatch CalibrationBatch(BertConfig config, BertTokenizer? tokenizer)
     {
