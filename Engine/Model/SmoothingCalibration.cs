@@ -92,11 +92,15 @@ internal sealed class SmoothingCalibration : IDisposable
         return stats;
     }
 
-    /// <summary>Drops the scratch and the carried hidden states (nothing is given back to a thread's cache).</summary>
+    /// <summary>
+    /// Drops the scratch and the carried hidden states (nothing is given back to a thread's cache) and collects them,
+    /// so a long-running process does not carry the load's leftovers until its next full GC.
+    /// </summary>
     public void Dispose()
     {
         _workspace = null;
         Array.Clear(_hidden);
+        GC.Collect();
     }
 
     private static BertBatch CalibrationBatch(BertConfig config, BertTokenizer? tokenizer)
