@@ -83,16 +83,17 @@ public sealed class BertEmbeddings
                 if (position >= _positions)
                     throw new BertInputException($"row {b} needs position {position} but the model has {_positions} positions (max_position_embeddings)");
                 Span<float> x = output.Slice((packed.Offsets[b] + t) * w, w);
+                ReadOnlySpan<float> word = WordEmbeddingTable.Row(id, x);   // fp32: the table's row; compact: dequantized into x
                 ReadOnlySpan<float> pos = PositionEmbeddings.AsSpan(position * w, w);
-                WordEmbeddingTable.CopyRow(id, x);   // x = word (dequantized for a compact table)
                 if (TokenTypeEmbeddings is not null)
                 {
                     int type = batch.TokenTypeIds[row + t];
                     if ((uint)type >= (uint)_types) throw new BertInputException($"token_type_ids[{b},{t}] = {type} is outside [0, {_types}) (type_vocab_size)");
                     // Same summation order as HF: (word + token_type) + position.
-                    System.Numerics.Tensors.TensorPrimitives.Add(x, TokenTypeEmbeddings.AsSpan(type * w, w), x);
+                    System.Numerics.Tensors.TensorPrimitives.Add(word, TokenTypeEmbeddings.AsSpan(type * w, w), x);
+                    System.Numerics.Tensors.TensorPrimitives.Add(x, pos, x);
                 }
-                System.Numerics.Tensors.TensorPrimitives.Add(x, pos, x);
+                else System.Numerics.Tensors.TensorPrimitives.Add(word, pos, x);
             }
         }
         LayerNorm.Apply(output, n);

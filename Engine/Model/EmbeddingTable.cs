@@ -138,6 +138,21 @@ public sealed class EmbeddingTable
         }
     }
 
+    /// <summary>
+    /// Row <paramref name="row"/> as fp32: a view of the table when it is fp32 (no copy), else dequantized into
+    /// <paramref name="scratch"/> (width floats), which is returned.
+    /// </summary>
+    public ReadOnlySpan<float> Row(int row, Span<float> scratch)
+    {
+        if (_float32 is not null)
+        {
+            if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row), row, $"the table has {Rows} rows");
+            return _float32.AsSpan(row * Width, Width);
+        }
+        CopyRow(row, scratch);
+        return scratch[..Width];
+    }
+
     /// <summary>destination[i] = q[i] · scale: the vector path where the hardware has one, the reference for the rest.</summary>
     internal static void DequantizeRow(ReadOnlySpan<sbyte> q, float scale, Span<float> destination)
     {

@@ -115,7 +115,13 @@ public class EmbeddingTableTests
         var row = new float[8];
         fp32.CopyRow(3, row);
         Assert.That(row, Is.EqualTo(values.AsSpan(24, 8).ToArray()));
+        var scratch = new float[8];
+        Assert.That(fp32.Row(3, scratch).Overlaps(values.AsSpan(24, 8)), Is.True, "an fp32 row is a view, not a copy");
         var int8 = EmbeddingTable.Create(values, 4, 8, EmbeddingTablePrecision.Int8);
+        int8.CopyRow(2, row);
+        Assert.That(int8.Row(2, scratch).Overlaps(scratch), Is.True, "a compact row is dequantized into the scratch");
+        Assert.That(scratch, Is.EqualTo(row));
+        Assert.Throws<ArgumentOutOfRangeException>(() => fp32.Row(4, scratch));
         var e = Assert.Throws<InvalidOperationException>(() => _ = int8.Float32)!;
         Assert.That(e.Message, Does.Contain("Int8").And.Contain("WordEmbeddingPrecision"));
         Assert.Throws<ArgumentOutOfRangeException>(() => int8.CopyRow(4, row));
