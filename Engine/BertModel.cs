@@ -38,7 +38,7 @@ public sealed class BertModel
         Config = checkpoint.Config;
         Tokenizer = tokenizer;
         SentenceTransformers = st;
-        Embeddings = new BertEmbeddings(checkpoint, Config);
+        Embeddings = new BertEmbeddings(checkpoint, Config, options.EffectiveWordEmbeddingPrecision);
         var plan = new QuantizationPlan(options);
         using (SmoothingCalibration? calibration = plan.NeedsCalibration ? new SmoothingCalibration(Config, tokenizer, Embeddings) : null)
             Encoder = new BertEncoder(checkpoint, Config, plan, calibration);

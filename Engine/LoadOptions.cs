@@ -76,11 +76,23 @@ public sealed record LoadOptions
     /// </summary>
     public float? SmoothQuantAlpha { get; init; } = 0.5f;
 
+    /// <summary>
+    /// How the word-embedding table is stored; null (default) = <see cref="EmbeddingTablePrecision.Int8"/> (one fp32 scale a
+    /// row) with <see cref="WeightQuantization.Int8"/>, else <see cref="EmbeddingTablePrecision.Float32"/>. The table is the
+    /// biggest single tensor of a small model (all-MiniLM-L6-v2: 47 MB of 91 MB); int8 makes it a quarter of that
+    /// (accuracy: docs/quantization.md). Masked-LM heads whose decoder is tied to the table load it fp32 unless this is set.
+    /// </summary>
+    public EmbeddingTablePrecision? WordEmbeddingPrecision { get; init; }
+
     /// <summary>Hub settings for a hub id; null = <see cref="HubOptions.FromEnvironment"/>.</summary>
     public HubOptions? Hub { get; init; }
 
     /// <summary>fp32, hub settings from the environment.</summary>
     public static LoadOptions Default { get; } = new();
+
+    /// <summary><see cref="WordEmbeddingPrecision"/> with its default resolved.</summary>
+    internal EmbeddingTablePrecision EffectiveWordEmbeddingPrecision =>
+        WordEmbeddingPrecision ?? (Quantization == WeightQuantization.Int8 ? EmbeddingTablePrecision.Int8 : EmbeddingTablePrecision.Float32);
 
     /// <summary>Whether <paramref name="projection"/> of an encoder layer is loaded int8.</summary>
     internal bool IsInt8(EncoderProjections projection) =>

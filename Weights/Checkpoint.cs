@@ -287,13 +287,29 @@ public sealed class Checkpoint : IDisposable
         RequireFinite(file, info, destination);
     }
 
+    /// <summary>
+    /// Reads rows [firstRow, firstRow + destination.Length / columns) of a 2-D float tensor [rows, columns] after
+    /// checking its shape: a big table converted to a compact form slice by slice, without a full float32 copy.
+    /// </summary>
+    public void ReadFloat32Rows(string hfName, int firstRow, Span<float> destination, int rows, int columns)
+    {
+        var (file, info) = Find(hfName);
+        CheckShape(file, info, [rows, columns]);
+        if (columns <= 0 || destination.Length % columns != 0 || firstRow < 0 || firstRow + destination.Length / columns > rows)
+            throw new ArgumentException($"{Directory}: rows [{firstRow}, {firstRow} + {destination.Length} / {columns}) are not within tensor '{hfName}' [{rows},{columns}]", nameof(destination));
+        _consumed.TryAdd(info.Name, 0);
+        file.ReadFloat32(info, (long)firstRow * columns, destination);
+        RequireFinite(file, info, destination, (long)firstRow * columns);
+    }
+
     /// <summary>Weights must be finite: one NaN or infinity would silently turn every output it reaches into NaN.</summary>
-    private static void RequireFinite(SafeTensorsFile file, TensorInfo info, ReadOnlySpan<float> values)
+    /// <param name="firstElement">flat index of values[0] within the tensor (for the error message)</param>
+    private static void RequireFinite(SafeTensorsFile file, TensorInfo info, ReadOnlySpan<float> values, long firstElement = 0)
     {
         int bad = NonFiniteValues.IndexOfFirst(values);
         if (bad < 0) return;
         string value = values[bad].ToString(System.Globalization.CultureInfo.InvariantCulture);
-        throw new CheckpointException($"{file.Path}: tensor '{info.Name}' holds {value} at {ElementIndex(info.Shape, bad)}; a model with NaN or infinite weights gives NaN outputs, refusing to load it");
+        throw new CheckpointException($"{file.Path}: tensor '{info.Name}' holds {value} at {ElementIndex(info.Shape, firstElement + bad)}; a model with NaN or infinite weights gives NaN outputs, refusing to load it");
     }
 
     /// <summary>"[2,5]" for flat element 21 of a [4,8] tensor.</summary>

@@ -152,10 +152,21 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     {
         if (destination.Length != t.ElementCount)
             throw new ArgumentException($"{Path}: tensor '{t.Name}' has {t.ElementCount} elements, destination {destination.Length}", nameof(destination));
+        ReadFloat32(t, 0, destination);
+    }
+
+    /// <summary>
+    /// Reads elements [firstElement, firstElement + destination.Length) of a tensor (row-major): a slice of rows of a
+    /// table too big to hold as a float32 temporary next to a compact copy being built from it.
+    /// </summary>
+    public void ReadFloat32(TensorInfo t, long firstElement, Span<float> destination)
+    {
+        if (firstElement < 0 || firstElement + destination.Length > t.ElementCount)
+            throw new ArgumentException($"{Path}: tensor '{t.Name}' has {t.ElementCount} elements, cannot read [{firstElement}, {firstElement + destination.Length})", nameof(destination));
         if (t.DType is not (SafeTensorDType.F32 or SafeTensorDType.F16 or SafeTensorDType.BF16))
             throw new CheckpointException($"{Path}: tensor '{t.Name}' has dtype {SafeTensorDTypes.Name(t.DType)}; expected a float tensor (F32, F16 or BF16) convertible exactly to float32");
         GetBytes(t); // ownership, disposal and size checks
-        long offset = _dataOffset + t.DataStart;
+        long offset = _dataOffset + t.DataStart + firstElement * SafeTensorDTypes.SizeOf(t.DType);
         if (t.DType == SafeTensorDType.F32 && BitConverter.IsLittleEndian)
         {
             ReadExactly(MemoryMarshal.AsBytes(destination), offset, t);

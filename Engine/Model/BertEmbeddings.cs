@@ -12,8 +12,14 @@ namespace BertSharp.Engine.Model;
 public sealed class BertEmbeddings
 {
     private readonly int _hidden, _width, _vocab, _positions, _types, _paddingIdx;
-    /// <summary>[vocab, embedding_size] (embedding_size = hidden_size except for ELECTRA)</summary>
-    public float[] WordEmbeddings { get; }
+    /// <summary>
+    /// [vocab, embedding_size] (embedding_size = hidden_size except for ELECTRA) as fp32; throws
+    /// <see cref="InvalidOperationException"/> when the table is stored compact (<see cref="WordEmbeddingTable"/>:
+    /// int8 models store it int8 by default, <see cref="LoadOptions.WordEmbeddingPrecision"/>).
+    /// </summary>
+    public float[] WordEmbeddings => WordEmbeddingTable.Float32;
+    /// <summary>The word-embedding table in whatever precision it is stored (<see cref="EmbeddingTable.Precision"/>).</summary>
+    public EmbeddingTable WordEmbeddingTable { get; }
     /// <summary>[max_position_embeddings, embedding_size]</summary>
     public float[] PositionEmbeddings { get; }
     /// <summary>[type_vocab_size, embedding_size]; null for DistilBERT and MPNet.</summary>
@@ -25,12 +31,13 @@ public sealed class BertEmbeddings
     /// <summary>Width of the tables and of the LayerNorm (embedding_size).</summary>
     public int Width => _width;
 
-    internal BertEmbeddings(Checkpoint checkpoint, BertConfig config)
+    /// <param name="wordPrecision">how the word-embedding table is stored (<see cref="LoadOptions.EffectiveWordEmbeddingPrecision"/>)</param>
+    internal BertEmbeddings(Checkpoint checkpoint, BertConfig config, EmbeddingTablePrecision wordPrecision = EmbeddingTablePrecision.Float32)
     {
         EncoderParameterNames n = EncoderParameterNames.For(config.Encoder);
         _hidden = config.HiddenSize; _width = config.EmbeddingSize; _vocab = config.VocabSize; _positions = config.MaxPositionEmbeddings;
         _types = config.TypeVocabSize; _paddingIdx = config.PositionPaddingIdx;
-        WordEmbeddings = checkpoint.ReadFloat32(n.WordEmbeddings, _vocab, _width);
+        WordEmbeddingTable = EmbeddingTable.Load(checkpoint, n.WordEmbeddings, _vocab, _width, wordPrecision);
         PositionEmbeddings = checkpoint.ReadFloat32(n.PositionEmbeddings, _positions, _width);
         TokenTypeEmbeddings = n.TokenTypeEmbeddings is null ? null : checkpoint.ReadFloat32(n.TokenTypeEmbeddings, _types, _width);
         LayerNorm = LinearLoader.LoadLayerNorm(checkpoint, n.EmbeddingsLayerNormWeight, n.EmbeddingsLayerNormBias, _width, config.LayerNormEps);
@@ -76,7 +83,7 @@ public sealed class BertEmbeddings
                 if (position >= _positions)
                     throw new BertInputException($"row {b} needs position {position} but the model has {_positions} positions (max_position_embeddings)");
                 Span<float> x = output.Slice((packed.Offsets[b] + t) * w, w);
-                ReadOnlySpan<float> word = WordEmbeddings.AsSpan(id * w, w);
+                ReadOnlySpan<float> word = WordEmbeddingTable.Row(id, x);   // fp32: the table's row; compact: dequantized into x
                 ReadOnlySpan<float> pos = PositionEmbeddings.AsSpan(position * w, w);
                 if (TokenTypeEmbeddings is not null)
                 {

@@ -22,7 +22,8 @@ public sealed class BertEncoder
         if (config.Encoder.HasRelativeAttentionBias) RelativeBias = new RelativePositionBias(checkpoint, config);
         for (int i = 0; i < layers.Length; i++)
         {
-            float[][]? inputMaxAbs = calibration?.Observe(new BertLayer(checkpoint, config, i, RelativeBias, QuantizationPlan.Float32));
+            int index = i;
+            float[][]? inputMaxAbs = calibration?.Observe(() => new BertLayer(checkpoint, config, index, RelativeBias, QuantizationPlan.Float32));
             layers[i] = new BertLayer(checkpoint, config, i, RelativeBias, plan, inputMaxAbs);
         }
         Layers = layers;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using BertSharp.Tokenization;
 using BertSharp.Weights;
 
@@ -5,23 +6,70 @@ namespace BertSharp.Engine.Model;
 
 /// <summary>
 /// SmoothQuant calibration at load, one layer at a time: the built-in calibration texts
-/// (Engine/Quantization/CalibrationTexts.txt; token ids from a fixed seed when the folder has no tokenizer) run as one
-/// batch through the embeddings and then through each layer's fp32 form, recording max |x| per input channel of its
-/// four projections (<see cref="Linear.ObservedInputMaxAbs"/>). The hidden state is carried from layer to layer, so
-/// each layer sees what the fp32 model gives it, while only one fp32 layer exists at a time.
+/// (Engine/Quantization/CalibrationTexts.txt; token ids from a fixed seed when the folder has no tokenizer) run through
+/// the embeddings and then through each layer's fp32 form, recording max |x| per input channel of its four
+/// projections (<see cref="Linear.ObservedInputMaxAbs"/>). The hidden state is carried from layer to layer, so each
+/// layer sees what the fp32 model gives it, while only one fp32 layer exists at a time. The texts run in groups of
+/// <see cref="GroupRows"/> rows (a row's numbers do not depend on its batch), so the scratch is that of a small batch;
+/// only the carried hidden states, [tokens, hidden] per group, are kept for all texts.
 /// </summary>
 internal sealed class SmoothingCalibration : IDisposable
 {
-    private readonly Workspace _workspace;
-    private readonly BertBatch _batch;
+    /// <summary>Rows run at a time: bounds the scratch (Q/K/V, intermediate, attention) the calibration needs at load.</summary>
+    internal const int GroupRows = 8;
+
+    private readonly BertBatch[] _groups;
+    private readonly float[][] _hidden;   // per group: packed [TotalTokens, hidden], the carried hidden state
+    private Workspace? _workspace;        // its own: a thread's cached workspace would keep calibration scratch alive
+    private readonly int _hiddenSize, _intermediate, _headDim, _embeddingWidth;
 
     public SmoothingCalibration(BertConfig config, BertTokenizer? tokenizer, BertEmbeddings embeddings)
     {
-        _batch = CalibrationBatch(config, tokenizer);
-        _workspace = Workspace.Rent(_batch, config.HiddenSize, config.IntermediateSize, config.HeadDim,
-            embeddings.Projection is null ? 0 : config.EmbeddingSize);
-        embeddings.Forward(_batch, _workspace, 0);
+        BertBatch all = CalibrationBatch(config, tokenizer);
+        _hiddenSize = config.HiddenSize; _intermediate = config.IntermediateSize; _headDim = config.HeadDim;
+        _embeddingWidth = embeddings.Projection is null ? 0 : config.EmbeddingSize;
+        _groups = Split(all, GroupRows);
+        _hidden = new float[_groups.Length][];
+        _workspace = Workspace.CreateUncached();
+        for (int g = 0; g < _groups.Length; g++)
+        {
+            Workspace ws = Fit(_groups[g]);
+            embeddings.Forward(_groups[g], ws, 0);
+            _hidden[g] = ws.Hidden.AsSpan(0, ws.Packed.TotalTokens * _hiddenSize).ToArray();
+        }
     }
+
+    private Workspace Fit(BertBatch group) =>
+        (_workspace ?? throw new ObjectDisposedException(nameof(SmoothingCalibration))).Fit(group, _hiddenSize, _intermediate, _headDim, _embeddingWidth);
+
+    /// <summary>Rows [g·rows, (g+1)·rows) of <paramref name="batch"/> as batches of the same sequence length.</summary>
+    private static BertBatch[] Split(BertBatch batch, int rows)
+    {
+        int t = batch.SequenceLength;
+        var groups = new BertBatch[(batch.BatchSize + rows - 1) / rows];
+        for (int g = 0; g < groups.Length; g++)
+        {
+            int first = g * rows, count = Math.Min(rows, batch.BatchSize - first);
+            Range r = (first * t)..((first + count) * t);
+            groups[g] = new BertBatch(count, t, batch.InputIds[r], batch.TokenTypeIds[r], batch.AttentionMask[r]);
+        }
+        return groups;
+    }
+
+    /// <summary>
+    /// Builds a layer's fp32 form with <paramref name="buildFp32Layer"/>, runs it (<see cref="Observe(BertLayer)"/>) and
+    /// lets it go: its packed weights (the size of the fp32 layer) are collected at once, so the int8 layer and the next
+    /// fp32 layer reuse that memory instead of the heap growing by one fp32 layer per layer (peak RSS: docs/int8.md).
+    /// </summary>
+    public float[][] Observe(Func<BertLayer> buildFp32Layer)
+    {
+        float[][] stats = BuildAndObserve(buildFp32Layer);
+        GC.Collect();
+        return stats;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]   // the layer must be unreachable when Observe collects
+    private float[][] BuildAndObserve(Func<BertLayer> buildFp32Layer) => Observe(buildFp32Layer());
 
     /// <summary>
     /// Runs <paramref name="fp32Layer"/> on the carried hidden state (which becomes its output) and returns max |x| per
@@ -34,7 +82,8 @@ internal sealed class SmoothingCalibration : IDisposable
         for (int p = 0; p < linears.Length; p++) linears[p].ObservedInputMaxAbs = stats[p] = new float[linears[p].InFeatures];
         try
         {
-            fp32Layer.Forward(_workspace.Hidden, new ForwardContext(_batch, _workspace, 0, CancellationToken.None), null);
+            for (int g = 0; g < _groups.Length; g++)   // each Forward raises the maxima over its rows
+                fp32Layer.Forward(_hidden[g], new ForwardContext(_groups[g], Fit(_groups[g]), 0, CancellationToken.None), null);
         }
         finally
         {
@@ -43,7 +92,16 @@ internal sealed class SmoothingCalibration : IDisposable
         return stats;
     }
 
-    public void Dispose() => _workspace.Dispose();
+    /// <summary>
+    /// Drops the scratch and the carried hidden states (nothing is given back to a thread's cache) and collects them,
+    /// so a long-running process does not carry the load's leftovers until its next full GC.
+    /// </summary>
+    public void Dispose()
+    {
+        _workspace = null;
+        Array.Clear(_hidden);
+        GC.Collect();
+    }
 
     private static BertBatch CalibrationBatch(BertConfig config, BertTokenizer? tokenizer)
     {

@@ -32,6 +32,16 @@ internal sealed class Workspace : IDisposable
     {
         Workspace ws = t_cached ?? new Workspace();
         t_cached = null;                       // a nested call on this thread gets its own
+        return ws.Fit(batch, hidden, intermediate, headDim, embeddingWidth);
+    }
+
+    /// <summary>A workspace of its own, never cached by a thread (for a one-off use such as calibration: do not Dispose it).</summary>
+    public static Workspace CreateUncached() => new();
+
+    /// <summary>Lays out <paramref name="batch"/> and grows the buffers to fit it.</summary>
+    public Workspace Fit(BertBatch batch, int hidden, int intermediate, int headDim, int embeddingWidth = 0)
+    {
+        Workspace ws = this;
         ws.Packed.Reset(batch);
         int tokens = ws.Packed.TotalTokens, maxLength = ws.Packed.MaxLength;
         int th = Math.Max(1, tokens * hidden);

@@ -82,6 +82,23 @@ public class Int8ModelAccuracyTests
             $"layers {string.Join(" ", r.LayerRelativeErrors.Select(e => e.ToString("F4")))}");
     }
 
+    /// <summary>The default plan with each word-embedding table precision (docs/quantization.md): run by hand.</summary>
+    [Explicit("measures the word-embedding table precisions (slow); its output is the table in docs/quantization.md")]
+    [TestCase(EmbeddingTablePrecision.Float32, WeightQuantization.Int8)]
+    [TestCase(EmbeddingTablePrecision.Float16, WeightQuantization.Int8)]
+    [TestCase(EmbeddingTablePrecision.Int8, WeightQuantization.Int8)]
+    [TestCase(EmbeddingTablePrecision.Float16, WeightQuantization.None)]
+    [TestCase(EmbeddingTablePrecision.Int8, WeightQuantization.None)]
+    public void MeasureWordEmbeddingPrecision(EmbeddingTablePrecision precision, WeightQuantization layers)
+    {
+        var model = BertModel.Load(SharedData.Require(ModelDir),
+            new LoadOptions { Quantization = layers, WordEmbeddingPrecision = precision });
+        var cosines = GoldenCosines(model);
+        QuantizationReport r = QuantizationReport.Measure(Fp32.Value, model);
+        TestContext.Out.WriteLine($"TABLE {precision} layers {layers}: golden min {cosines.Min(c => c.Cosine):F5} mean {cosines.Average(c => c.Cosine):F5}; " +
+            $"default set min {r.CosineMin:F5} mean {r.CosineMean:F5} Spearman {r.Spearman:F5} top-{r.TopK} {r.TopKOverlap:F4}");
+    }
+
     private static List<(string Case, int Row, double Cosine)> GoldenCosines(BertModel model)
     {
         string dir = SharedData.Require(GoldenDir);

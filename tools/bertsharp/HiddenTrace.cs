@@ -92,7 +92,9 @@ internal static class HiddenTrace
             var positions = new int[ti + 1];
             e.PositionIds(o.Batch.InputIds.AsSpan(0, ti + 1), positions);   // token ti is in row 0
             int position = positions[ti];
-            float[] word = e.WordEmbeddings.AsSpan(id * ew, ew).ToArray(), pos = e.PositionEmbeddings.AsSpan(position * ew, ew).ToArray();
+            var word = new float[ew];
+            e.WordEmbeddingTable.CopyRow(id, word);   // dequantized when the table is stored compact
+            float[] pos = e.PositionEmbeddings.AsSpan(position * ew, ew).ToArray();
             float[] typ = e.TokenTypeEmbeddings is null ? new float[ew] : e.TokenTypeEmbeddings.AsSpan(type * ew, ew).ToArray(), sum = new float[ew];
             for (int c = 0; c < ew; c++) sum[c] = word[c] + typ[c] + pos[c];
             tokenRows.Add(($"word_embeddings[{id}]", word));

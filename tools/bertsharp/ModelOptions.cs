@@ -6,18 +6,33 @@ namespace BertSharp.Cli;
 /// <summary>Options shared by the model commands: --model, --threads, --quantize, --long-inputs, --max-length, --stride.</summary>
 internal static class ModelOptions
 {
-    public static readonly string[] ValueOptions = ["--model", "--threads", Quantize, "--long-inputs", "--max-length", "--stride"];
+    public static readonly string[] ValueOptions = ["--model", "--threads", Quantize, EmbeddingTable, "--long-inputs", "--max-length", "--stride"];
+
+    /// <summary>--embedding-table fp32|f16|int8: how the word-embedding table is stored (<see cref="LoadOptions.WordEmbeddingPrecision"/>;
+    /// default fp32, int8 with --quantize int8). Taken by the commands that take <see cref="ValueOptions"/>.</summary>
+    public const string EmbeddingTable = "--embedding-table";
 
     /// <summary>--quantize none|int8: the encoder's weight precision (<see cref="LoadOptions.Quantization"/>).</summary>
     public const string Quantize = "--quantize";
 
     /// <summary>The load options of --quantize (default none = fp32); hub settings come with <see cref="ModelFolder"/>.</summary>
-    public static LoadOptions Load(CliArgs a) => a.Get(Quantize) switch
+    public static LoadOptions Load(CliArgs a)
     {
-        null or "none" or "fp32" => LoadOptions.Default,
-        "int8" => new LoadOptions { Quantization = WeightQuantization.Int8 },
-        string other => throw new CliUsageException($"{Quantize} must be none or int8, got '{other}'"),
-    };
+        LoadOptions options = a.Get(Quantize) switch
+        {
+            null or "none" or "fp32" => LoadOptions.Default,
+            "int8" => new LoadOptions { Quantization = WeightQuantization.Int8 },
+            string other => throw new CliUsageException($"{Quantize} must be none or int8, got '{other}'"),
+        };
+        return a.Get(EmbeddingTable) switch
+        {
+            null => options,
+            "fp32" => options with { WordEmbeddingPrecision = EmbeddingTablePrecision.Float32 },
+            "f16" => options with { WordEmbeddingPrecision = EmbeddingTablePrecision.Float16 },
+            "int8" => options with { WordEmbeddingPrecision = EmbeddingTablePrecision.Int8 },
+            string other => throw new CliUsageException($"{EmbeddingTable} must be fp32, f16 or int8, got '{other}'"),
+        };
+    }
 
     public static int Threads(CliArgs a) => a.GetInt("--threads") ?? 0;
 

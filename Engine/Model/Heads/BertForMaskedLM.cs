@@ -32,8 +32,8 @@ public sealed class BertForMaskedLM : BertTaskModel
         var unexpected = HeadTensors.Verify(checkpoint, ArchitectureName,
             [.. BertParameterNames.ForBertModel(c, withPooler: false), .. BertLMPredictionHead.Expected(checkpoint)],
             [BertParameterNames.PoolerDenseWeight, BertParameterNames.PoolerDenseBias, .. BertLMPredictionHead.OptionalTensors]);
-        BertModel bert = BertModel.Load(checkpoint, options);
-        return new BertForMaskedLM(bert, BertLMPredictionHead.Load(checkpoint, bert.Embeddings.WordEmbeddings), unexpected);
+        BertModel bert = BertModel.Load(checkpoint, BertLMPredictionHead.EncoderOptions(c, options));
+        return new BertForMaskedLM(bert, BertLMPredictionHead.Load(checkpoint, bert.Embeddings.WordEmbeddingTable), unexpected);
     }
 
     /// <summary>

@@ -39,8 +39,8 @@ public sealed class BertForPreTraining : BertTaskModel
             [.. BertParameterNames.ForBertModel(c, withPooler: true), .. BertLMPredictionHead.Expected(checkpoint),
              .. BertOnlyNSPHead.Expected(c)],
             BertLMPredictionHead.OptionalTensors);
-        BertModel bert = BertModel.Load(checkpoint, options);
-        return new BertForPreTraining(bert, BertLMPredictionHead.Load(checkpoint, bert.Embeddings.WordEmbeddings),
+        BertModel bert = BertModel.Load(checkpoint, BertLMPredictionHead.EncoderOptions(c, options));
+        return new BertForPreTraining(bert, BertLMPredictionHead.Load(checkpoint, bert.Embeddings.WordEmbeddingTable),
             BertOnlyNSPHead.Load(checkpoint), unexpected);
     }
 

@@ -42,8 +42,17 @@ public sealed class BertLMPredictionHead
     /// <summary>Tied duplicates that may be stored without being unexpected.</summary>
     internal static readonly string[] OptionalTensors = [N.MlmDecoderWeight, N.MlmDecoderBias];
 
-    /// <param name="wordEmbeddings">[vocab, hidden] of the encoder, the tied decoder weight</param>
-    internal static BertLMPredictionHead Load(Checkpoint checkpoint, float[] wordEmbeddings)
+    /// <summary>
+    /// The options the encoder of a masked-LM model is loaded with: a decoder tied to the word embeddings shares their
+    /// fp32 table, so an int8 encoder keeps that table fp32 unless <see cref="LoadOptions.WordEmbeddingPrecision"/> says otherwise.
+    /// </summary>
+    internal static LoadOptions? EncoderOptions(BertConfig config, LoadOptions? options) =>
+        options is { Quantization: WeightQuantization.Int8, WordEmbeddingPrecision: null } && config.TieWordEmbeddings
+            ? options with { WordEmbeddingPrecision = EmbeddingTablePrecision.Float32 }
+            : options;
+
+    /// <param name="wordEmbeddingTable">[vocab, hidden] of the encoder, the tied decoder weight (must then be fp32)</param>
+    internal static BertLMPredictionHead Load(Checkpoint checkpoint, EmbeddingTable wordEmbeddingTable)
     {
         BertConfig c = checkpoint.Config;
         int h = c.HiddenSize, v = c.VocabSize;
@@ -63,6 +72,7 @@ public sealed class BertLMPredictionHead
         float[] weight;
         if (c.TieWordEmbeddings)
         {
+            float[] wordEmbeddings = wordEmbeddingTable.Float32;
             weight = wordEmbeddings;
             // A stored copy of a tied weight must be the same tensor; transformers would silently use the embeddings.
             if (checkpoint.Contains(N.MlmDecoderWeight))
