@@ -78,6 +78,9 @@ public static class Gemm
                 {
                     job.Clear();
                     t_callDepth--;
+                    // The job holds raw pointers into w's pinned arrays: w must stay reachable until every worker is
+                    // done, even when the caller passes a temporary (a pinned array is still freed once unreachable).
+                    GC.KeepAlive(w);
                 }
             }
         }

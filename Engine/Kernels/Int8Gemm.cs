@@ -37,6 +37,12 @@ public static class Int8Gemm
     internal const int BlockRows = 64;
 
     /// <summary>
+    /// Columns per epilogue call (4 panels): a work item covers whole blocks of them, and each row of a block is handed
+    /// to the epilogue once the block's panels are done (still in cache) — long enough to amortise a vector GELU's setup.
+    /// </summary>
+    public const int EpilogueColumns = 4 * QuantizedWeight.PanelWidth;
+
+    /// <summary>
     /// y: [m, n] = int8(x: [m, k]) · wqᵀ + bias (+ residual: [m, n]), where w.N = n and w.K = k; bias is [n] or empty.
     /// inputScale: [k] or empty: each row of x is multiplied element-wise by it (one float multiply per element) before
     /// it is quantized — SmoothQuant's 1/s — in a per-worker row buffer, without writing a scaled copy of x.
@@ -46,7 +52,10 @@ public static class Int8Gemm
         ReadOnlySpan<float> residual = default, int maxThreads = 0, Int8GemmPath path = Int8GemmPath.Auto, ReadOnlySpan<float> inputScale = default) =>
         Linear(x, m, w, bias, y, default(NoEpilogue), residual, maxThreads, path, inputScale);
 
-    /// <summary>As the plain overload, then applies <paramref name="epilogue"/> to each finished (row, ≤ 16 columns) segment of y.</summary>
+    /// <summary>
+    /// As the plain overload, then applies <paramref name="epilogue"/> to each finished (row, ≤ <see cref="EpilogueColumns"/>
+    /// columns) segment of y; segments start at multiples of <see cref="EpilogueColumns"/>, whatever m and the thread count.
+    /// </summary>
     public static void Linear<TEpilogue>(ReadOnlySpan<float> x, int m, QuantizedWeight w, ReadOnlySpan<float> bias, Span<float> y,
         TEpilogue epilogue, ReadOnlySpan<float> residual = default, int maxThreads = 0, Int8GemmPath path = Int8GemmPath.Auto,
         ReadOnlySpan<float> inputScale = default)
@@ -90,6 +99,9 @@ public static class Int8Gemm
                 {
                     job.Clear();
                     t_callDepth--;
+                    // The job holds raw pointers into w's pinned arrays: w must stay reachable until every worker is
+                    // done, even when the caller passes a temporary (a pinned array is still freed once unreachable).
+                    GC.KeepAlive(w);
                 }
             }
         }
@@ -203,8 +215,8 @@ public static class Int8Gemm
         private int _m, _k, _kp, _n, _panels, _rowBlocks, _panelsPerGroup, _items, _tileRows;
         private Kernel _kernel;
         private TEpilogue _epilogue;
-        private float[]? _swArray; // keeps the weight's scales alive while the raw pointer is in use
-        private int[]? _initArray; // and its zero-point corrections
+        private float[]? _swArray; // keeps the weight's scales (pinned) alive while the raw pointer is in use
+        private int[]? _initArray; // and its zero-point corrections (pinned)
         private readonly int[] _acc = GC.AllocateArray<int>(AccInts * KernelParallel.ProcessorCount, pinned: true);
 
         public int Items => _items;
@@ -232,7 +244,8 @@ public static class Int8Gemm
             _rowBlocks = (m + BlockRows - 1) / BlockRows;
             int wantedItems = threads <= 1 ? 1 : 16 * threads;
             int panelGroups = Math.Clamp((wantedItems + _rowBlocks - 1) / _rowBlocks, 1, _panels);
-            _panelsPerGroup = (_panels + panelGroups - 1) / panelGroups;
+            const int blockPanels = EpilogueColumns / W;
+            _panelsPerGroup = ((_panels + panelGroups - 1) / panelGroups + blockPanels - 1) / blockPanels * blockPanels;
             _items = _rowBlocks * ((_panels + _panelsPerGroup - 1) / _panelsPerGroup);
         }
 
@@ -309,12 +322,19 @@ public static class Int8Gemm
                     }
                     WriteTile(acc, row0, rows, j0, width);
                 }
+                if (typeof(TEpilogue) != typeof(NoEpilogue) && ((q + 1) % (EpilogueColumns / W) == 0 || q == _panels - 1))
+                {
+                    int c0 = q / (EpilogueColumns / W) * EpilogueColumns, c1 = Math.Min(n, (q + 1) * W);
+                    for (int i = rb; i < re; i++)
+                        _epilogue.Apply(new Span<float>(_y + (long)i * n + c0, c1 - c0), i, c0);
+                }
             }
         }
 
         private void WriteTile(int* acc, int row0, int rows, int j0, int width)
         {
             float* sw = _sw + j0;
+            float* bias = _bias != null ? _bias + j0 : null;
             for (int r = 0; r < rows; r++)
             {
                 int i = row0 + r;
@@ -326,14 +346,17 @@ public static class Int8Gemm
                 {
                     // Dequantize's expression lane by lane: the same int→float conversion, multiplies and adds (no FMA).
                     Vector256<float> sxv = Vector256.Create(sx);
-                    float* residualRow = _residual != null ? _residual + (long)i * _n + j0 : null;
-                    for (; c < W; c += 8)
+                    Vector256<float> v0 = Vector256.ConvertToSingle(Vector256.Load(a)) * (sxv * Vector256.Load(sw));
+                    Vector256<float> v1 = Vector256.ConvertToSingle(Vector256.Load(a + 8)) * (sxv * Vector256.Load(sw + 8));
+                    if (bias != null) { v0 += Vector256.Load(bias); v1 += Vector256.Load(bias + 8); }
+                    if (_residual != null)
                     {
-                        Vector256<float> v = Vector256.ConvertToSingle(Vector256.Load(a + c)) * (sxv * Vector256.Load(sw + c));
-                        if (_bias != null) v += Vector256.Load(_bias + j0 + c);
-                        if (residualRow != null) v += Vector256.Load(residualRow + c);
-                        v.Store(yRow + c);
+                        float* residualRow = _residual + (long)i * _n + j0;
+                        v0 += Vector256.Load(residualRow); v1 += Vector256.Load(residualRow + 8);
                     }
+                    v0.Store(yRow);
+                    v1.Store(yRow + 8);
+                    continue;
                 }
                 else if (width == W && Vector128.IsHardwareAccelerated)
                 {
@@ -355,8 +378,6 @@ public static class Int8Gemm
                     if (_residual != null) v += _residual[(long)i * _n + j0 + c];
                     yRow[c] = v;
                 }
-                if (typeof(TEpilogue) != typeof(NoEpilogue))
-                    _epilogue.Apply(new Span<float>(yRow, width), i, j0);
             }
         }
     }

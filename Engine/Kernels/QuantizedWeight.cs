@@ -51,8 +51,8 @@ public sealed class QuantizedWeight
 
     private readonly sbyte[] _storage; // pinned; the data starts at _offset
     private readonly int _offset;
-    private readonly float[] _scales;  // [PanelCount * 16], 0 past n
-    private readonly int[] _correction; // [PanelCount * 16]: -128 · Σ_p q[c, p], 0 past n
+    private readonly float[] _scales;  // [PanelCount * 16], 0 past n; pinned
+    private readonly int[] _correction; // [PanelCount * 16]: -128 · Σ_p q[c, p], 0 past n; pinned
 
     /// <summary>Output features (rows of the source weight).</summary>
     public int N { get; }
@@ -129,8 +129,9 @@ public sealed class QuantizedWeight
         sbyte[] storage = GC.AllocateArray<sbyte>((int)size + Align, pinned: true); // zeroed: padding stays 0
         int offset = AlignmentOffset(storage);
         Span<sbyte> packed = storage.AsSpan(offset, (int)size);
-        var scales = new float[panels * PanelWidth];
-        var correction = new int[panels * PanelWidth];
+        // Pinned: Int8Gemm reads them through raw pointers while other threads may allocate (a compacting GC must not move them).
+        float[] scales = GC.AllocateArray<float>(panels * PanelWidth, pinned: true);
+        int[] correction = GC.AllocateArray<int>(panels * PanelWidth, pinned: true);
         int maxLevel = reducedRange ? ActivationQuantization.ReducedRange : ActivationQuantization.FullRange;
         var row = new sbyte[k];
         for (int j = 0; j < n; j++)

@@ -54,3 +54,52 @@ public class Int8GemmInputScaleTests
             Throws.ArgumentException.With.Property("ParamName").EqualTo("inputScale"));
     }
 }
+
+/// <summary>
+/// A weight passed as a temporary must stay alive for the whole call: the kernels read its pinned arrays through raw
+/// pointers, and a pinned array is still freed once unreachable. The epilogue forces a full GC mid-call and then fills
+/// fresh pinned arrays (which would reuse freed memory) with a constant.
+/// </summary>
+public class Int8GemmWeightLifetimeTests
+{
+    private sealed class Probe
+    {
+        public int Calls;
+        public readonly List<sbyte[]> Junk = [];
+    }
+
+    private readonly struct CollectingEpilogue(Probe probe) : IGemmEpilogue
+    {
+        public void Apply(Span<float> segment, int row, int column)
+        {
+            if (Interlocked.Increment(ref probe.Calls) != 1) return;
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+            lock (probe.Junk)
+                for (int i = 0; i < 8; i++)
+                {
+                    var junk = GC.AllocateArray<sbyte>(1 << 16, pinned: true);
+                    junk.AsSpan().Fill(127);
+                    probe.Junk.Add(junk);
+                }
+        }
+    }
+
+    [Test]
+    public void ATemporaryWeightStaysAliveUntilTheCallReturns([Values(1, 2)] int threads, [Values(false, true)] bool wide)
+    {
+        const int m = 40, k = 384, n = 256;
+        var rng = new Random(9);
+        float[] x = new float[m * k], w = new float[n * k];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        for (int i = 0; i < w.Length; i++) w[i] = (float)(rng.NextDouble() * 2 - 1) * 0.1f;
+        var want = new float[m * n];
+        Int8GemmReference.Linear(x, m, k, w, n, [], want, wideActivations: wide);
+        var got = new float[m * n];
+        var probe = new Probe();
+        Int8Gemm.Linear(x, m, QuantizedWeight.Quantize(w, n, k, reducedRange: false, wideActivations: wide), [], got,
+            new CollectingEpilogue(probe), maxThreads: threads);
+        Assert.That(probe.Calls, Is.GreaterThan(1));
+        Assert.That(got, Is.EqualTo(want).AsCollection);
+    }
+}
