@@ -200,7 +200,7 @@ public class Int8GemmWideActivationTests
     [Test]
     public void SteadyStateCallsAllocateNothing([Values(1, 2)] int threads)
     {
-        const int m = 64, k = 1536, n = 384;
+        const int m = 16, k = 1536, n = 64; // small: on ARM64 (qemu) the wide path is the scalar kernel
         var rng = new Random(5);
         float[] x = Random(rng, m * k), w = Random(rng, n * k);
         var packed = QuantizedWeight.Quantize(w, n, k, reducedRange: false, wideActivations: true);
