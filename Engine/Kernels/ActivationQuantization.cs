@@ -55,24 +55,16 @@ public static class ActivationQuantization
         if (quantized.Length < row.Length)
             throw new ArgumentException($"quantized has {quantized.Length} elements but the row has {row.Length}.", nameof(quantized));
         quantized = quantized[..row.Length];
-        if (row.IsEmpty) return 0f;
-        float maxAbs = MathF.Abs(TensorPrimitives.MaxMagnitude(row));
-        if (!float.IsFinite(maxAbs))
+        if (!RowScale(row, maxLevel, out float inv, out float scale))
         {
             quantized.Clear();
-            return float.NaN;
+            return scale;
         }
         float level = maxLevel;
-        float inv = level / maxAbs;
-        if (maxAbs == 0f || float.IsInfinity(inv))
-        {
-            quantized.Clear();
-            return 0f;
-        }
         int done = Vector256.IsHardwareAccelerated ? QuantizeVector256(row, quantized, inv, level) : 0;
         for (int p = done; p < row.Length; p++)
             quantized[p] = (short)Math.Clamp(MathF.Round(row[p] * inv), -level, level);
-        return maxAbs / level;
+        return scale;
     }
 
     /// <summary>
@@ -86,25 +78,39 @@ public static class ActivationQuantization
         if (quantized.Length < row.Length)
             throw new ArgumentException($"quantized has {quantized.Length} elements but the row has {row.Length}.", nameof(quantized));
         quantized = quantized[..row.Length];
-        if (row.IsEmpty) return 0f;
-        float maxAbs = MathF.Abs(TensorPrimitives.MaxMagnitude(row)); // NaN if any element is NaN
-        if (!float.IsFinite(maxAbs))
+        if (!RowScale(row, maxLevel, out float inv, out float scale))
         {
             quantized.Clear();
-            return float.NaN;
+            return scale;
         }
         float level = maxLevel;
-        float inv = level / maxAbs;
-        if (maxAbs == 0f || float.IsInfinity(inv))
-        {
-            quantized.Clear();
-            return 0f;
-        }
         int done = Vector256.IsHardwareAccelerated ? QuantizeVector256(row, quantized, inv, level) : 0;
         if (Vector128.IsHardwareAccelerated) done += QuantizeVector128(row[done..], quantized[done..], inv, level);
         for (int p = done; p < row.Length; p++)
             quantized[p] = Quantize(row[p], inv, level);
-        return maxAbs / level;
+        return scale;
+    }
+
+    /// <summary>
+    /// The rule's first step, shared by the int8 and int16 forms: a = max |row| (exact), scale = a / level,
+    /// inv = level / a. False when the row quantizes to all zeros: empty, zero or tiny (scale 0), or holding NaN / ±∞
+    /// (scale NaN).
+    /// </summary>
+    private static bool RowScale(ReadOnlySpan<float> row, float level, out float inv, out float scale)
+    {
+        inv = 0f;
+        scale = 0f;
+        if (row.IsEmpty) return false;
+        float maxAbs = MathF.Abs(TensorPrimitives.MaxMagnitude(row)); // NaN if any element is NaN
+        if (!float.IsFinite(maxAbs))
+        {
+            scale = float.NaN;
+            return false;
+        }
+        inv = level / maxAbs;
+        if (maxAbs == 0f || float.IsInfinity(inv)) return false;
+        scale = maxAbs / level;
+        return true;
     }
 
     // The int16 rule 32 elements at a time: the same float multiply, Vector256.Round (ties to even, as MathF.Round), the

@@ -8,21 +8,15 @@ namespace BertSharp.Tests.Kernels;
 /// </summary>
 public class Int8GemmInputScaleTests
 {
-    private static readonly Int8GemmPath[] AllPaths =
-        [Int8GemmPath.AvxVnni, Int8GemmPath.Avx512BW, Int8GemmPath.Avx2, Int8GemmPath.ArmDot, Int8GemmPath.Portable, Int8GemmPath.Auto];
+    private static readonly Int8GemmPath[] AllPaths = Int8KernelTestPaths.All;
 
-    private static float[] Random(Random rng, int length, float scale = 1f)
-    {
-        var a = new float[length];
-        for (int i = 0; i < a.Length; i++) a[i] = (float)(rng.NextDouble() * 2 - 1) * scale;
-        return a;
-    }
+    private static float[] Random(Random rng, int length, float scale = 1f) => Int8KernelTestPaths.Random(rng, length, scale);
 
     [Test]
     public void ScalingWhileQuantizingEqualsScalingFirst([ValueSource(nameof(AllPaths))] Int8GemmPath path, [Values(false, true)] bool wide,
         [Values(1, 2)] int threads)
     {
-        if (!Int8Gemm.IsSupported(path)) Assert.Ignore($"Int8GemmPath.{path} needs {Int8Gemm.Requirement(path)}, which this CPU lacks");
+        Int8KernelTestPaths.Require(path);
         foreach (var (m, k, n) in new[] { (1, 7, 17), (9, 384, 33), (70, 1536, 49) })
         {
             var rng = new Random(m * 1000 + k);

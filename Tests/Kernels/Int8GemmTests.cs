@@ -8,21 +8,11 @@ namespace BertSharp.Tests.Kernels;
 /// </summary>
 public class Int8GemmTests
 {
-    private static readonly Int8GemmPath[] AllPaths =
-        [Int8GemmPath.AvxVnni, Int8GemmPath.Avx512BW, Int8GemmPath.Avx2, Int8GemmPath.ArmDot, Int8GemmPath.Portable, Int8GemmPath.Auto];
+    private static readonly Int8GemmPath[] AllPaths = Int8KernelTestPaths.All;
 
-    private static void RequirePath(Int8GemmPath path)
-    {
-        if (!Int8Gemm.IsSupported(path))
-            Assert.Ignore($"Int8GemmPath.{path} needs {Int8Gemm.Requirement(path)}, which this CPU lacks");
-    }
+    private static void RequirePath(Int8GemmPath path) => Int8KernelTestPaths.Require(path);
 
-    private static float[] Random(Random rng, int length, float scale = 1f)
-    {
-        var a = new float[length];
-        for (int i = 0; i < a.Length; i++) a[i] = (float)(rng.NextDouble() * 2 - 1) * scale;
-        return a;
-    }
+    private static float[] Random(Random rng, int length, float scale = 1f) => Int8KernelTestPaths.Random(rng, length, scale);
 
     private static readonly int[] Ms = [1, 7, 33, 128], Ks = [1, 3, 4, 7, 384, 3072], Ns = [1, 17, 33, 384];
 

@@ -9,21 +9,11 @@ namespace BertSharp.Tests.Kernels;
 /// </summary>
 public class Int8GemmWideActivationTests
 {
-    private static readonly Int8GemmPath[] AllPaths =
-        [Int8GemmPath.AvxVnni, Int8GemmPath.Avx512BW, Int8GemmPath.Avx2, Int8GemmPath.ArmDot, Int8GemmPath.Portable, Int8GemmPath.Auto];
+    private static readonly Int8GemmPath[] AllPaths = Int8KernelTestPaths.All;
 
-    private static void RequirePath(Int8GemmPath path)
-    {
-        if (!Int8Gemm.IsSupported(path))
-            Assert.Ignore($"Int8GemmPath.{path} needs {Int8Gemm.Requirement(path)}, which this CPU lacks");
-    }
+    private static void RequirePath(Int8GemmPath path) => Int8KernelTestPaths.Require(path);
 
-    private static float[] Random(Random rng, int length, float scale = 1f)
-    {
-        var a = new float[length];
-        for (int i = 0; i < a.Length; i++) a[i] = (float)(rng.NextDouble() * 2 - 1) * scale;
-        return a;
-    }
+    private static float[] Random(Random rng, int length, float scale = 1f) => Int8KernelTestPaths.Random(rng, length, scale);
 
     // Every small (m, k, n) plus the BERT shapes (k = 1536, 3072: level below 32767); bias / residual cycle through
     // none, bias, residual, both. References computed once per run, for full- and reduced-range weights.
