@@ -5,7 +5,7 @@ namespace BertSharp.Engine.Kernels;
 /// L1 — e.g. an activation after the bias — saving a separate pass over [m, n].
 /// </summary>
 /// <remarks>
-/// Called once per finished (row, up to 32 columns) segment, after bias and residual are added, from whichever worker
+/// Called once per finished (row, up to 32 columns — 64 in <see cref="Int8Gemm"/>) segment, after bias and residual are added, from whichever worker
 /// thread computed it: segments never overlap, but calls run concurrently, so implementations must be thread-safe
 /// (pure functions of the segment are). Use a struct so the JIT specialises and inlines it.
 /// </remarks>

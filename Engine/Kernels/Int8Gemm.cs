@@ -215,8 +215,6 @@ public static class Int8Gemm
         private int _m, _k, _kp, _n, _panels, _rowBlocks, _panelsPerGroup, _items, _tileRows;
         private Kernel _kernel;
         private TEpilogue _epilogue;
-        private float[]? _swArray; // keeps the weight's scales (pinned) alive while the raw pointer is in use
-        private int[]? _initArray; // and its zero-point corrections (pinned)
         private readonly int[] _acc = GC.AllocateArray<int>(AccInts * KernelParallel.ProcessorCount, pinned: true);
 
         public int Items => _items;
@@ -234,8 +232,10 @@ public static class Int8Gemm
             if (inputScale != null && (_scaledRows is null || _scaledRows.Length < w.K * KernelParallel.ProcessorCount))
                 _scaledRows = GC.AllocateUninitializedArray<float>(w.K * KernelParallel.ProcessorCount, pinned: true);
             _x = x; _m = m; _k = w.K; _kp = w.PaddedK; _n = w.N; _panels = w.PanelCount;
-            _w = w.Data; _swArray = w.Scales; _sw = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_swArray));
-            _initArray = w.ZeroPointCorrection; _init = (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_initArray));
+            // Raw pointers into w's pinned arrays; Linear keeps w reachable until the call returns.
+            _w = w.Data;
+            _sw = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(w.Scales));
+            _init = (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(w.ZeroPointCorrection));
             _bias = bias; _y = y; _residual = residual;
             _kernel = KernelFor(path, w.ReducedRange, w.WideActivations);
             _tileRows = _kernel is Kernel.Biased512 or Kernel.Wide512 ? Int8KernelBiased512.MaxRows : 4;
@@ -254,8 +254,6 @@ public static class Int8Gemm
             _x = _bias = _y = _residual = _sx = _sw = _inputScale = null;
             _init = null;
             _w = _xq = null;
-            _swArray = null;
-            _initArray = null;
             _epilogue = default;
         }
 
