@@ -13,19 +13,20 @@ public sealed class BertEncoder
     public RelativePositionBias? RelativeBias { get; }
     private readonly int _hidden, _heads;
 
-    /// <param name="calibration">with a plan that smooths: each layer is first built fp32 and run on the calibration
-    /// batch (<see cref="SmoothingCalibration"/>), then built as the plan says with the statistics it gave</param>
+    /// <param name="calibration">with a plan that smooths: every layer is first built fp32, one at a time, and run on
+    /// the calibration batch (<see cref="SmoothingCalibration.ObserveAll"/>); then the layers are built as the plan says
+    /// with the statistics they gave. Calibrating all layers before building any keeps the load's peak memory at the
+    /// quantized model's size: the fp32 layer of the moment never coexists with the int8 layers (docs/int8.md).</param>
     internal BertEncoder(Checkpoint checkpoint, BertConfig config, QuantizationPlan plan, SmoothingCalibration? calibration = null)
     {
         _hidden = config.HiddenSize; _heads = config.NumAttentionHeads;
         var layers = new BertLayer[config.NumHiddenLayers];
         if (config.Encoder.HasRelativeAttentionBias) RelativeBias = new RelativePositionBias(checkpoint, config);
+        RelativePositionBias? bias = RelativeBias;
+        float[][][]? inputMaxAbs = calibration?.ObserveAll(layers.Length,
+            i => new BertLayer(checkpoint, config, i, bias, QuantizationPlan.Float32));
         for (int i = 0; i < layers.Length; i++)
-        {
-            int index = i;
-            float[][]? inputMaxAbs = calibration?.Observe(() => new BertLayer(checkpoint, config, index, RelativeBias, QuantizationPlan.Float32));
-            layers[i] = new BertLayer(checkpoint, config, i, RelativeBias, plan, inputMaxAbs);
-        }
+            layers[i] = new BertLayer(checkpoint, config, i, RelativeBias, plan, inputMaxAbs?[i]);
         Layers = layers;
     }
 

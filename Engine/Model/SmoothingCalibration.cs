@@ -57,6 +57,24 @@ internal sealed class SmoothingCalibration : IDisposable
     }
 
     /// <summary>
+    /// Observes layers 0 .. <paramref name="layers"/> − 1 in order, each built fp32 by <paramref name="buildFp32Layer"/>
+    /// (<see cref="Observe(Func{BertLayer})"/>), then drops the calibration's scratch (<see cref="Dispose"/>).
+    /// Returns per layer what <see cref="Observe(BertLayer)"/> returns.
+    /// </summary>
+    public float[][][] ObserveAll(int layers, Func<int, BertLayer> buildFp32Layer)
+    {
+        var stats = new float[layers][][];
+        for (int i = 0; i < layers; i++)
+        {
+            int index = i;
+            stats[i] = BuildAndObserve(() => buildFp32Layer(index));
+            if (i < layers - 1) GC.Collect();   // as in Observe; after the last layer, Dispose collects
+        }
+        Dispose();
+        return stats;
+    }
+
+    /// <summary>
     /// Builds a layer's fp32 form with <paramref name="buildFp32Layer"/>, runs it (<see cref="Observe(BertLayer)"/>) and
     /// lets it go: its packed weights (the size of the fp32 layer) are collected at once, so the int8 layer and the next
     /// fp32 layer reuse that memory instead of the heap growing by one fp32 layer per layer (peak RSS: docs/int8.md).
@@ -98,6 +116,7 @@ internal sealed class SmoothingCalibration : IDisposable
     /// </summary>
     public void Dispose()
     {
+        if (_workspace is null) return;
         _workspace = null;
         Array.Clear(_hidden);
         GC.Collect();
