@@ -16,4 +16,12 @@ public enum EmbeddingTablePrecision
     /// (error ≤ half a step, max|row| / 254).
     /// </summary>
     Int8,
+    /// <summary>
+    /// Not held in memory: each row a token looks up is read from the checkpoint file when it is needed
+    /// (<see cref="BertSharp.Weights.TensorRowReader"/>), converted to fp32 as at load, so the values are those of
+    /// <see cref="Float32"/> at no memory cost, for one small positional read per token. The file must not change while
+    /// the model is loaded: every batch checks its size and modification time, and a changed or truncated file is a
+    /// <see cref="BertSharp.Weights.CheckpointException"/>, not a wrong vector. The model keeps the file open.
+    /// </summary>
+    File,
 }

@@ -80,7 +80,9 @@ public sealed record LoadOptions
     /// How the word-embedding table is stored; null (default) = <see cref="EmbeddingTablePrecision.Int8"/> (one fp32 scale a
     /// row) with <see cref="WeightQuantization.Int8"/>, else <see cref="EmbeddingTablePrecision.Float32"/>. The table is the
     /// biggest single tensor of a small model (all-MiniLM-L6-v2: 47 MB of 91 MB); int8 makes it a quarter of that
-    /// (accuracy: docs/quantization.md). Masked-LM heads whose decoder is tied to the table load it fp32 unless this is set.
+    /// (accuracy: docs/quantization.md); <see cref="EmbeddingTablePrecision.File"/> leaves it in the checkpoint file, read a
+    /// row at a time (no memory, fp32 values; the file must stay unchanged). Masked-LM heads whose decoder is tied to the
+    /// table load it fp32 unless this is set.
     /// </summary>
     public EmbeddingTablePrecision? WordEmbeddingPrecision { get; init; }
 

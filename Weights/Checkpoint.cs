@@ -302,6 +302,37 @@ public sealed class Checkpoint : IDisposable
         RequireFinite(file, info, destination, (long)firstRow * columns);
     }
 
+    /// <summary>
+    /// A reader of the 2-D float tensor <paramref name="hfName"/> [rows, columns] row by row from its file, after
+    /// checking its shape and that every value is finite (read through once, <see cref="CheckFloats"/> values at a time):
+    /// the reader keeps its own handle open after this checkpoint is disposed (<see cref="TensorRowReader"/>).
+    /// </summary>
+    public TensorRowReader OpenRows(string hfName, int rows, int columns)
+    {
+        var (file, info) = Find(hfName);
+        CheckShape(file, info, [rows, columns]);
+        TensorRowReader reader = file.OpenRowReader(info, rows, columns);
+        try
+        {
+            int chunkRows = Math.Clamp(CheckFloats / columns, 1, Math.Max(1, rows));
+            float[] chunk = new float[chunkRows * columns];
+            for (int first = 0; first < rows; first += chunkRows)
+            {
+                Span<float> values = chunk.AsSpan(0, Math.Min(chunkRows, rows - first) * columns);
+                ReadFloat32Rows(hfName, first, values, rows, columns);
+            }
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
+        }
+        return reader;
+    }
+
+    /// <summary>Floats a whole-table check reads at a time (<see cref="OpenRows"/>): 256 KB, at least one row.</summary>
+    private const int CheckFloats = 65536;
+
     /// <summary>Weights must be finite: one NaN or infinity would silently turn every output it reaches into NaN.</summary>
     /// <param name="firstElement">flat index of values[0] within the tensor (for the error message)</param>
     private static void RequireFinite(SafeTensorsFile file, TensorInfo info, ReadOnlySpan<float> values, long firstElement = 0)

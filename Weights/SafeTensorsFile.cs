@@ -203,6 +203,16 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// A reader of tensor <paramref name="t"/> [rows, columns] row by row, with a file handle of its own that outlives
+    /// this object (<see cref="TensorRowReader"/>: for a table a model reads from the file instead of holding it).
+    /// </summary>
+    public TensorRowReader OpenRowReader(TensorInfo t, int rows, int columns)
+    {
+        GetBytes(t); // ownership, disposal and size checks
+        return new TensorRowReader(Path, t, _dataOffset + t.DataStart, _fileLength, rows, columns);
+    }
+
     /// <summary>Integer (I64, I32, I16, I8, U8, U16, U32, U64 within range) or BOOL tensor as int64.</summary>
     public long[] ReadInt64(string name)
     {

@@ -71,6 +71,7 @@ public sealed class BertEmbeddings
         PackedSequences packed = ws.Packed;
         int w = _width, n = packed.TotalTokens;
         Span<float> output = Projection is null ? ws.Hidden.AsSpan(0, n * w) : ws.Embedded.AsSpan(0, n * w);
+        WordEmbeddingTable.EnsureSourceUnchanged();
         for (int b = 0; b < batch.BatchSize; b++)
         {
             int row = b * batch.SequenceLength, len = packed.Lengths[b];

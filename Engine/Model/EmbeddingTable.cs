@@ -6,9 +6,10 @@ using BertSharp.Weights;
 namespace BertSharp.Engine.Model;
 
 /// <summary>
-/// A lookup table [rows, width] (the word embeddings) stored as <see cref="EmbeddingTablePrecision"/> says: fp32, f16, or int8
-/// per row (one fp32 scale a row). <see cref="CopyRow"/> gives a row as fp32. A compact table is built from the
-/// checkpoint <see cref="ChunkRows"/> rows at a time, so loading never holds a full fp32 copy next to it.
+/// A lookup table [rows, width] (the word embeddings) stored as <see cref="EmbeddingTablePrecision"/> says: fp32, f16, int8
+/// per row (one fp32 scale a row), or left in the checkpoint file and read a row at a time. <see cref="CopyRow"/> gives a
+/// row as fp32. A compact table is built from the checkpoint <see cref="ChunkRows"/> rows at a time, so loading never
+/// holds a full fp32 copy next to it.
 /// </summary>
 public sealed class EmbeddingTable
 {
@@ -19,6 +20,7 @@ public sealed class EmbeddingTable
     private readonly Half[]? _float16;    // [rows, width]
     private readonly sbyte[]? _int8;      // [rows, width]
     private readonly float[]? _scales;    // [rows]: x ≈ q · scale
+    private readonly TensorRowReader? _file;
 
     public int Rows { get; }
     public int Width { get; }
@@ -33,13 +35,15 @@ public sealed class EmbeddingTable
     {
         EmbeddingTablePrecision.Float32 => (long)Rows * Width * 4,
         EmbeddingTablePrecision.Float16 => (long)Rows * Width * 2,
+        EmbeddingTablePrecision.File => 0,
         _ => (long)Rows * Width + Rows * 4L,
     };
 
-    private EmbeddingTable(int rows, int width, EmbeddingTablePrecision precision, float[]? float32, Half[]? float16, sbyte[]? int8, float[]? scales)
+    private EmbeddingTable(int rows, int width, EmbeddingTablePrecision precision, float[]? float32, Half[]? float16, sbyte[]? int8,
+        float[]? scales, TensorRowReader? file = null)
     {
         Rows = rows; Width = width; Precision = precision;
-        _float32 = float32; _float16 = float16; _int8 = int8; _scales = scales;
+        _float32 = float32; _float16 = float16; _int8 = int8; _scales = scales; _file = file;
     }
 
     /// <summary>An fp32 table over <paramref name="values"/> [rows, width] (kept, not copied).</summary>
@@ -54,6 +58,7 @@ public sealed class EmbeddingTable
     {
         Check(values.Length, rows, width);
         if (precision == EmbeddingTablePrecision.Float32) return FromFloat32(values.ToArray(), rows, width);
+        if (precision == EmbeddingTablePrecision.File) throw new ArgumentException("a table read from the file comes from a checkpoint (BertModel.Load), not from values", nameof(precision));
         EmbeddingTable table = Allocate(rows, width, precision);
         table.Convert(0, values);
         return table;
@@ -64,6 +69,11 @@ public sealed class EmbeddingTable
     {
         if (precision == EmbeddingTablePrecision.Float32)
             return FromFloat32(checkpoint.ReadFloat32(name, rows, width), rows, width);
+        if (precision == EmbeddingTablePrecision.File)
+        {
+            Check(checked(rows * width), rows, width);
+            return new(rows, width, precision, null, null, null, null, checkpoint.OpenRows(name, rows, width));
+        }
         checkpoint.CheckShape(name, rows, width);
         EmbeddingTable table = Allocate(rows, width, precision);
         using var chunk = new LoadBuffer(checked(Math.Min(rows, ChunkRows) * width));
@@ -134,9 +144,17 @@ public sealed class EmbeddingTable
         {
             case EmbeddingTablePrecision.Float32: _float32.AsSpan(row * w, w).CopyTo(destination); break;
             case EmbeddingTablePrecision.Float16: TensorPrimitives.ConvertToSingle(_float16.AsSpan(row * w, w), destination); break;
+            case EmbeddingTablePrecision.File: _file!.ReadRow(row, destination); break;
             default: DequantizeRow(_int8.AsSpan(row * w, w), _scales![row], destination); break;
         }
     }
+
+    /// <summary>
+    /// For a table read from the file (<see cref="EmbeddingTablePrecision.File"/>): throws a
+    /// <see cref="CheckpointException"/> when the file changed since the load (<see cref="TensorRowReader.EnsureUnchanged"/>);
+    /// nothing for the others. Checked once per batch, before its rows are read.
+    /// </summary>
+    public void EnsureSourceUnchanged() => _file?.EnsureUnchanged();
 
     /// <summary>
     /// Row <paramref name="row"/> as fp32: a view of the table when it is fp32 (no copy), else dequantized into

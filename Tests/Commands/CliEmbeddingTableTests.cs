@@ -4,7 +4,7 @@ using BertSharp.Tests.Support;
 
 namespace BertSharp.Tests.Commands;
 
-/// <summary>--embedding-table fp32|f16|int8 (LoadOptions.WordEmbeddingPrecision) on the commands that take the model options.</summary>
+/// <summary>--embedding-table fp32|f16|int8|file (LoadOptions.WordEmbeddingPrecision) on the commands that take the model options.</summary>
 [NonParallelizable]
 public class CliEmbeddingTableTests
 {
@@ -38,12 +38,27 @@ public class CliEmbeddingTableTests
         Assert.That(Embedding(output), Is.Not.EqualTo(byDefault), "the flag changed the table");
     }
 
+    [TestCase(null)]
+    [TestCase("int8")]
+    public void EmbedWithTheTableLeftInTheFileGivesTheFp32TableVector(string? quantize)
+    {
+        using var tiny = new TinyBertFolder();
+        string[] args = quantize is null
+            ? ["embed", "--model", tiny.Directory, "--embedding-table", "file", "the dog barks"]
+            : ["embed", "--model", tiny.Directory, "--quantize", quantize, "--embedding-table", "file", "the dog barks"];
+        var (code, output, err) = Run(args);
+        Assert.That(code, Is.EqualTo(0), err);
+        var layers = quantize is null ? WeightQuantization.None : WeightQuantization.Int8;
+        float[] expected = SentenceEmbedder.Load(tiny.Directory, new LoadOptions { Quantization = layers, WordEmbeddingPrecision = EmbeddingTablePrecision.Float32 }).Embed("the dog barks");
+        Assert.That(Embedding(output), Is.EqualTo(expected));
+    }
+
     [Test]
     public void AnUnknownTablePrecisionIsAUsageError()
     {
         using var tiny = new TinyBertFolder();
         var (code, _, err) = Run("similarity", "--model", tiny.Directory, "--embedding-table", "bf16", "a", "b");
         Assert.That(code, Is.EqualTo(2));
-        Assert.That(err, Does.Contain("--embedding-table must be fp32, f16 or int8, got 'bf16'"));
+        Assert.That(err, Does.Contain("--embedding-table must be fp32, f16, int8 or file, got 'bf16'"));
     }
 }

@@ -5,7 +5,7 @@ using BertSharp.Weights;
 namespace BertSharp.Cli;
 
 /// <summary>
-/// bertsharp bench --model DIR|--synthetic PRESET [--batch B] [--seq S] [--threads N] [--runs R] [--quantize int8]
+/// bertsharp bench --model DIR|--synthetic PRESET [--batch B] [--seq S] [--threads N] [--runs R] [--quantize int8] [--embedding-table ...]
 /// --synthetic bert-base-uncased: that architecture with random weights (fixed seed), see <see cref="SyntheticCheckpoint"/>.
 /// Warms up, runs R forward passes on synthetic ids of shape [B, S], prints one JSON line with the timings and the
 /// achieved GFLOP/s (matrix-multiply FLOPs of the encoder: projections, FFN, and attention's two products).
@@ -14,7 +14,7 @@ public static class BenchCommand
 {
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
-        var a = new CliArgs(args, ["--model", ModelOptions.Quantize, "--synthetic", "--batch", "--seq", "--threads", "--runs"], []);
+        var a = new CliArgs(args, ["--model", ModelOptions.Quantize, ModelOptions.EmbeddingTable, "--synthetic", "--batch", "--seq", "--threads", "--runs"], []);
         int batch = a.GetInt("--batch") ?? 1, seq = a.GetInt("--seq") ?? 128, threads = a.GetInt("--threads") ?? 0, runs = a.GetInt("--runs") ?? 20;
         if (batch < 1 || seq < 2 || runs < 1) throw new CliUsageException("--batch ≥ 1, --seq ≥ 2 and --runs ≥ 1 are required");
         LoadOptions load = ModelOptions.Load(a);
@@ -48,6 +48,7 @@ public static class BenchCommand
             w.WriteNumber("batch", batch); w.WriteNumber("seq", seq); w.WriteNumber("threads", resolvedThreads);
             w.WriteString("quantize", model.Quantization == WeightQuantization.Int8 ? "int8" : "none");
             if (model.Quantization == WeightQuantization.Int8) w.WriteString("int8_path", Engine.Kernels.Int8Gemm.BestPath.ToString());
+            w.WriteString("embedding_table", model.Embeddings.WordEmbeddingTable.Precision.ToString());
             w.WriteNumber("median_ms", Math.Round(median, 3)); w.WriteNumber("min_ms", Math.Round(times[0], 3));
             w.WriteNumber("max_ms", Math.Round(times[^1], 3)); w.WriteNumber("gflops", Math.Round(gflops, 1));
         });

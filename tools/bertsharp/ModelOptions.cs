@@ -8,7 +8,7 @@ internal static class ModelOptions
 {
     public static readonly string[] ValueOptions = ["--model", "--threads", Quantize, EmbeddingTable, "--long-inputs", "--max-length", "--stride"];
 
-    /// <summary>--embedding-table fp32|f16|int8: how the word-embedding table is stored (<see cref="LoadOptions.WordEmbeddingPrecision"/>;
+    /// <summary>--embedding-table fp32|f16|int8|file: how the word-embedding table is stored (<see cref="LoadOptions.WordEmbeddingPrecision"/>;
     /// default fp32, int8 with --quantize int8). Taken by the commands that take <see cref="ValueOptions"/>.</summary>
     public const string EmbeddingTable = "--embedding-table";
 
@@ -30,7 +30,8 @@ internal static class ModelOptions
             "fp32" => options with { WordEmbeddingPrecision = EmbeddingTablePrecision.Float32 },
             "f16" => options with { WordEmbeddingPrecision = EmbeddingTablePrecision.Float16 },
             "int8" => options with { WordEmbeddingPrecision = EmbeddingTablePrecision.Int8 },
-            string other => throw new CliUsageException($"{EmbeddingTable} must be fp32, f16 or int8, got '{other}'"),
+            "file" => options with { WordEmbeddingPrecision = EmbeddingTablePrecision.File },
+            string other => throw new CliUsageException($"{EmbeddingTable} must be fp32, f16, int8 or file, got '{other}'"),
         };
     }
 
