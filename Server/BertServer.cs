@@ -68,7 +68,7 @@ public sealed class BertServer : IAsyncDisposable
     {
         options.Validate();
         return new BertServer(ServedModel.Load(options.Model, options.Threads, Math.Max(32, options.MaxBatchRequests),
-            new LoadOptions { Quantization = options.Quantization }), options, logging);
+            new LoadOptions { Quantization = options.Quantization, WordEmbeddingPrecision = options.WordEmbeddingPrecision }), options, logging);
     }
 
     /// <summary>A server over an embedder already loaded (tests; hosts that share one model).</summary>

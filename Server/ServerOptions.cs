@@ -30,6 +30,9 @@ public sealed class ServerOptions
     public int Threads { get; init; }
     /// <summary>The encoder's weight precision (--quantize int8: <see cref="WeightQuantization.Int8"/>); fp32 by default.</summary>
     public WeightQuantization Quantization { get; init; }
+    /// <summary>How the word-embedding table is stored (--embedding-table: <see cref="LoadOptions.WordEmbeddingPrecision"/>);
+    /// null = that option's default. <see cref="EmbeddingTablePrecision.File"/> leaves it in the checkpoint file.</summary>
+    public EmbeddingTablePrecision? WordEmbeddingPrecision { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range.</summary>
     public void Validate()

@@ -35,8 +35,23 @@ public sealed class CliServeCommandTests
         (code, stderr) = Run("serve", "--model", tiny.Directory, "--max-batch-tokens", "0");
         Assert.That(code, Is.EqualTo(2));
         Assert.That(stderr, Does.Contain("--max-batch-tokens"));
+        (code, stderr) = Run("serve", "--model", tiny.Directory, "--embedding-table", "bf16");
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("--embedding-table must be fp32, f16, int8 or file, got 'bf16'"));
         (code, stderr) = Run("serve", "--model", tiny.Directory, "--bogus");
         Assert.That(code, Is.EqualTo(2));
         Assert.That(stderr, Does.Contain("--bogus"));
+    }
+
+    [Test]
+    public async Task The_server_loads_the_model_as_its_options_say()
+    {
+        using var tiny = new TinyBertFolder();
+        await using var server = BertSharp.Server.BertServer.Create(new BertSharp.Server.ServerOptions
+        {
+            Model = tiny.Directory, Quantization = Engine.WeightQuantization.Int8, WordEmbeddingPrecision = Engine.EmbeddingTablePrecision.File,
+        });
+        Assert.That(server.Embedder.Model.Quantization, Is.EqualTo(Engine.WeightQuantization.Int8));
+        Assert.That(server.Embedder.Model.Embeddings.WordEmbeddingTable.Precision, Is.EqualTo(Engine.EmbeddingTablePrecision.File));
     }
 }

@@ -38,7 +38,8 @@ public static class Cli
         "             per-layer relative error, embedding cosine min/mean, Spearman of pairwise similarities, top-10 overlap)\n" +
         "--model takes a folder or a Hugging Face hub id org/name[@revision] (downloaded into the HF cache)\n" +
         "model commands take --threads N and --quantize none|int8 (int8: dynamic int8 encoder, see quantize-report); embed, hidden and similarity also take\n" +
-        "  --long-inputs error|truncate|window [--max-length N] [--stride N] and --embedding-table fp32|f16|int8|file (word-embedding storage)\n";
+        "  --long-inputs error|truncate|window [--max-length N] [--stride N] and --embedding-table fp32|f16|int8|file (word-embedding storage;\n" +
+        "  file: read from the checkpoint per token, no memory; also on bench and serve)\n";
 
     /// <summary>Runs one command; returns the process exit code (0 ok, 1 error, 2 usage).</summary>
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)

@@ -13,7 +13,7 @@ internal static class ServeCommand
 {
     private static readonly string[] ValueOptions =
     [
-        "--model", "--threads", ModelOptions.Quantize, "--host", "--port", "--api-key", "--max-batch-tokens", "--max-batch-requests",
+        "--model", "--threads", ModelOptions.Quantize, ModelOptions.EmbeddingTable, "--host", "--port", "--api-key", "--max-batch-tokens", "--max-batch-requests",
         "--max-concurrent-requests", "--max-client-batch-size", "--payload-limit", "--served-model-name",
     ];
 
@@ -23,6 +23,7 @@ internal static class ServeCommand
         if (a.Positional.Count > 0) throw new CliUsageException($"serve takes no positional arguments, got '{a.Positional[0]}'");
         string model = a.Require("--model");
         var defaults = new ServerOptions { Model = model };
+        Engine.LoadOptions load = ModelOptions.Load(a);
         var options = new ServerOptions
         {
             Model = ModelOptions.ModelFolder(a, stderr),
@@ -37,7 +38,8 @@ internal static class ServeCommand
             PayloadLimit = PayloadLimit(a) ?? defaults.PayloadLimit,
             AutoTruncate = a.Has("--auto-truncate"),
             Threads = ModelOptions.Threads(a),
-            Quantization = ModelOptions.Load(a).Quantization,
+            Quantization = load.Quantization,
+            WordEmbeddingPrecision = load.WordEmbeddingPrecision,
         };
         try { options.Validate(); }
         catch (ArgumentException e) { throw new CliUsageException(e.Message); }
