@@ -76,12 +76,7 @@ internal static class TokenizerJsonLoader
         if (s.MaxInputCharsPerWord < 0) throw f.Error("model.max_input_chars_per_word", "must not be negative");
         if (!f.TryGet(model, "vocab", out var vocab)) throw f.Error("model.vocab", "is missing");
         f.Object(vocab, "model.vocab");
-        foreach (var entry in vocab.EnumerateObject())
-        {
-            int id = f.Int(entry.Value, $"model.vocab[\"{entry.Name}\"]");
-            if (id < 0) throw f.Error($"model.vocab[\"{entry.Name}\"]", $"id must not be negative, got {id}");
-            s.Vocab[entry.Name] = id;
-        }
+        s.Vocab = f.VocabObject(vocab, "model.vocab");
     }
 
     private static void ReadNormalizer(JsonFields f, JsonElement root, TokenizerSettings s)
