@@ -143,19 +143,7 @@ public sealed class BertTokenizer
         ArgumentNullException.ThrowIfNull(directory);
         if (!Directory.Exists(directory)) throw new TokenizerException($"tokenizer folder not found: {directory}");
         string json = Path.Combine(directory, "tokenizer.json");
-        if (File.Exists(json))
-        {
-            if (!TokenizerJsonLoader.IsBertShaped(json))
-            {
-                var loaded = PipelineJsonLoader.Load(json);
-                var names = new TokenizerSettings { Source = json };
-                PretrainedConfigLoader.ApplyConfigBesideTokenizerJson(directory, names);
-                return new BertTokenizer(loaded, names);
-            }
-            var s = TokenizerJsonLoader.Load(json);
-            PretrainedConfigLoader.ApplyConfigBesideTokenizerJson(directory, s);
-            return new BertTokenizer(s);
-        }
+        if (File.Exists(json)) return FromParsedTokenizerJson(json, directory);
         return new BertTokenizer(PretrainedConfigLoader.Load(directory));
     }
 
@@ -163,9 +151,29 @@ public sealed class BertTokenizer
     public static BertTokenizer FromTokenizerJson(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (File.Exists(path) && !TokenizerJsonLoader.IsBertShaped(path))
-            return new BertTokenizer(PipelineJsonLoader.Load(path), new TokenizerSettings { Source = path });
-        return new BertTokenizer(TokenizerJsonLoader.Load(path));
+        if (!File.Exists(path)) return new BertTokenizer(TokenizerJsonLoader.Load(path)); // throws "file not found"
+        return FromParsedTokenizerJson(path, configDirectory: null);
+    }
+
+    /// <summary>
+    /// Parses tokenizer.json once and loads it as the fused BERT tokenizer or the composed pipeline; with
+    /// <paramref name="configDirectory"/>, its tokenizer_config.json / special_tokens_map.json supply the special token names.
+    /// </summary>
+    private static BertTokenizer FromParsedTokenizerJson(string json, string? configDirectory)
+    {
+        PipelineJsonLoader.Result? loaded = null;
+        TokenizerSettings s;
+        using (var doc = JsonFields.Parse(json)) // disposed before the tokenizer is built: the parsed file is not kept
+        {
+            if (!TokenizerJsonLoader.IsBertShaped(doc.RootElement))
+            {
+                loaded = PipelineJsonLoader.Load(new JsonFields(json), doc.RootElement);
+                s = new TokenizerSettings { Source = json };
+            }
+            else s = TokenizerJsonLoader.Load(json, doc.RootElement);
+        }
+        if (configDirectory is not null) PretrainedConfigLoader.ApplyConfigBesideTokenizerJson(configDirectory, s);
+        return loaded is not null ? new BertTokenizer(loaded, s) : new BertTokenizer(s);
     }
 
     /// <summary>Loads vocab.txt + tokenizer_config.json (+ special_tokens_map.json) from a folder, ignoring any tokenizer.json.</summary>
