@@ -14,18 +14,14 @@ internal sealed class VocabTable
 {
     private const uint FnvOffset = 2166136261, FnvPrime = 16777619;
 
-    // One 8-byte slot per bucket; the hash rejects almost every other key without touching its string.
-    private readonly struct Slot(uint hash, int index)
-    {
-        public readonly uint Hash = hash;
-        public readonly int IndexPlusOne = index + 1;   // 0 = empty
-    }
-
+    // One 4-byte slot per bucket: (hash & ~_indexMask) | (key index + 1), 0 = empty. The hash bits above the index
+    // bits reject almost every other key without touching its string.
     private readonly string[] _keys;    // key index -> token; key = token[_keyOffset..]
     private readonly int[]? _ids;       // key index -> id; null: the id is the key index
     private readonly int _keyOffset;
-    private readonly Slot[] _slots;
-    private readonly int _mask;
+    private readonly uint[] _slots;
+    private readonly int _mask;         // buckets: _slots.Length - 1
+    private readonly uint _indexMask;   // 2^k - 1 > every key index + 1 of _keys
 
     public int MaxKeyLength { get; }
     /// <summary>Number of keys (tokens with a distinct text).</summary>
@@ -33,7 +29,7 @@ internal sealed class VocabTable
     /// <summary>Highest id + 1 (0 when empty).</summary>
     public int IdLimit { get; }
 
-    private VocabTable(string[] keys, int[]? ids, int keyOffset, int count, Slot[] slots, int maxKeyLength, int idLimit)
+    private VocabTable(string[] keys, int[]? ids, int keyOffset, int count, uint[] slots, uint indexMask, int maxKeyLength, int idLimit)
     {
         _keys = keys;
         _ids = ids;
@@ -41,6 +37,7 @@ internal sealed class VocabTable
         Count = count;
         _slots = slots;
         _mask = slots.Length - 1;
+        _indexMask = indexMask;
         MaxKeyLength = maxKeyLength;
         IdLimit = idLimit;
     }
@@ -49,7 +46,7 @@ internal sealed class VocabTable
     public VocabTable(IEnumerable<KeyValuePair<string, int>> entries) : this(Build(entries)) { }
 
     private VocabTable(VocabTable built)
-        : this(built._keys, built._ids, built._keyOffset, built.Count, built._slots, built.MaxKeyLength, built.IdLimit) { }
+        : this(built._keys, built._ids, built._keyOffset, built.Count, built._slots, built._indexMask, built.MaxKeyLength, built.IdLimit) { }
 
     private static VocabTable Build(IEnumerable<KeyValuePair<string, int>> entries)
     {
@@ -92,20 +89,21 @@ internal sealed class VocabTable
         int count = 0;
         for (int i = 0; i < Count; i++)
             if (_keys[i].StartsWith(prefix, StringComparison.Ordinal)) count++;
-        var slots = new Slot[Capacity(count)];
+        var slots = new uint[Capacity(count)];
         int mask = slots.Length - 1, maxKeyLength = 0, idLimit = 0;
+        uint indexMask = Math.Max((uint)mask, _indexMask);   // indexes into this table's (shared) token array
         for (int i = 0; i < Count; i++)
         {
             string token = _keys[i];
             if (!token.StartsWith(prefix, StringComparison.Ordinal)) continue;
             uint h = Hash(token.AsSpan(prefix.Length));
             int slot = (int)(h & (uint)mask);
-            while (slots[slot].IndexPlusOne != 0) slot = (slot + 1) & mask;   // keys are distinct: no match to find
-            slots[slot] = new Slot(h, i);
+            while (slots[slot] != 0) slot = (slot + 1) & mask;   // keys are distinct: no match to find
+            slots[slot] = (h & ~indexMask) | (uint)(i + 1);
             maxKeyLength = Math.Max(maxKeyLength, token.Length - prefix.Length);
             idLimit = Math.Max(idLimit, IdAt(i) + 1);
         }
-        return new VocabTable(_keys, _ids, prefix.Length, count, slots, maxKeyLength, idLimit);
+        return new VocabTable(_keys, _ids, prefix.Length, count, slots, indexMask, maxKeyLength, idLimit);
     }
 
     /// <summary>Power of two with a load factor of at most 0.5.</summary>
@@ -139,19 +137,24 @@ internal sealed class VocabTable
     /// <summary>Lookup with a precomputed <see cref="Hash"/> of <paramref name="key"/>.</summary>
     public bool TryGetValue(ReadOnlySpan<char> key, uint hash, out int id)
     {
-        var slots = _slots;
-        int slot = (int)(hash & (uint)_mask);
+        uint[] slots = _slots;
+        uint indexMask = _indexMask, high = hash & ~indexMask;
+        int mask = _mask;
+        int slot = (int)(hash & (uint)mask);
         while (true)
         {
-            Slot s = slots[slot];
-            int index = s.IndexPlusOne - 1;
-            if (index < 0) { id = -1; return false; }
-            if (s.Hash == hash && _keys[index].AsSpan(_keyOffset).SequenceEqual(key))
+            uint s = slots[slot];
+            if (s == 0) { id = -1; return false; }
+            if ((s & ~indexMask) == high)
             {
-                id = _ids is null ? index : _ids[index];
-                return true;
+                int index = (int)(s & indexMask) - 1;
+                if (_keys[index].AsSpan(_keyOffset).SequenceEqual(key))
+                {
+                    id = _ids is null ? index : _ids[index];
+                    return true;
+                }
             }
-            slot = (slot + 1) & _mask;
+            slot = (slot + 1) & mask;
         }
     }
 
@@ -163,14 +166,14 @@ internal sealed class VocabTable
     {
         private string[] _keys;
         private int[]? _ids;
-        private Slot[] _slots;
+        private uint[] _slots;   // as the table's, with _indexMask = _slots.Length - 1 (the key count stays at most half of it)
         private int _count, _maxKeyLength, _idLimit;
 
         /// <param name="expectedCount">number of entries to come (the arrays grow if more come)</param>
         public Builder(int expectedCount)
         {
             _keys = new string[Math.Max(expectedCount, 0)];
-            _slots = new Slot[Capacity(expectedCount)];
+            _slots = new uint[Capacity(expectedCount)];
         }
 
         /// <summary>Maps <paramref name="token"/> to <paramref name="id"/> (not negative); a token already set gets the new id.</summary>
@@ -178,11 +181,13 @@ internal sealed class VocabTable
         {
             uint h = Hash(token);
             int mask = _slots.Length - 1;
+            uint high = h & ~(uint)mask;
             int slot = (int)(h & (uint)mask);
-            while (_slots[slot].IndexPlusOne != 0)
+            while (_slots[slot] != 0)
             {
-                int existing = _slots[slot].IndexPlusOne - 1;
-                if (_slots[slot].Hash == h && string.Equals(_keys[existing], token, StringComparison.Ordinal))
+                uint s = _slots[slot];
+                int existing = (int)(s & (uint)mask) - 1;
+                if ((s & ~(uint)mask) == high && string.Equals(_keys[existing], token, StringComparison.Ordinal))
                 {
                     SetId(existing, id);
                     return;
@@ -192,7 +197,7 @@ internal sealed class VocabTable
             if (_count == _keys.Length) Array.Resize(ref _keys, Math.Max(16, _count * 2));
             _keys[_count] = token;
             SetId(_count, id);
-            _slots[slot] = new Slot(h, _count);
+            _slots[slot] = high | (uint)(_count + 1);
             _count++;
             _maxKeyLength = Math.Max(_maxKeyLength, token.Length);
             if ((_count * 2) > _slots.Length) Rehash();
@@ -213,14 +218,15 @@ internal sealed class VocabTable
 
         private void Rehash()
         {
-            var slots = new Slot[_slots.Length * 2];
+            // The slots keep only the high hash bits: hash the keys again.
+            var slots = new uint[_slots.Length * 2];
             int mask = slots.Length - 1;
-            foreach (var s in _slots)
+            for (int i = 0; i < _count; i++)
             {
-                if (s.IndexPlusOne == 0) continue;
-                int slot = (int)(s.Hash & (uint)mask);
-                while (slots[slot].IndexPlusOne != 0) slot = (slot + 1) & mask;
-                slots[slot] = s;
+                uint h = Hash(_keys[i]);
+                int slot = (int)(h & (uint)mask);
+                while (slots[slot] != 0) slot = (slot + 1) & mask;
+                slots[slot] = (h & ~(uint)mask) | (uint)(i + 1);
             }
             _slots = slots;
         }
@@ -231,7 +237,7 @@ internal sealed class VocabTable
             if (_keys.Length != _count) Array.Resize(ref _keys, _count);
             if (_ids is not null && _ids.Length != _count) Array.Resize(ref _ids, _count);
             // Ids can exceed the key count (gaps, or a token hidden by a later duplicate): the id limit is the highest id + 1.
-            return new VocabTable(_keys, _ids, 0, _count, _slots, _maxKeyLength, _idLimit);
+            return new VocabTable(_keys, _ids, 0, _count, _slots, (uint)(_slots.Length - 1), _maxKeyLength, _idLimit);
         }
     }
 }
