@@ -29,7 +29,10 @@ internal sealed class UnigramModel : ITokenModel
     {
         _source = source;
         _scores = new double[vocab.Count];
-        _trie = new PieceTrie(vocab.Count * 4);
+        // Edges: at most one per UTF-16 char of the pieces; often far fewer (shared prefixes), so TrimExcess below.
+        long chars = 0;
+        for (int i = 0; i < vocab.Count; i++) chars += vocab[i].Piece.Length;
+        _trie = new PieceTrie((int)Math.Min(chars, vocab.Count * 4L));
         var lookup = new VocabTable.Builder(vocab.Count);
         double min = double.PositiveInfinity;
         for (int i = 0; i < vocab.Count; i++)
@@ -41,6 +44,7 @@ internal sealed class UnigramModel : ITokenModel
         }
         _lookup = lookup.ToTable();
         for (int k = 0; k < _lookup.Count; k++) _trie.Add(_lookup.TokenAt(k), _lookup.IdAt(k));
+        _trie.TrimExcess();
         // id -> piece: the lookup's own token array when no piece is repeated, else every piece (a hidden duplicate too).
         if (_lookup.TryGetTokensById(out string[] dense) && dense.Length == vocab.Count) _pieces = dense;
         else
