@@ -37,17 +37,14 @@ public sealed class BertTokenizer
         _model = new WordPieceModel(s.Vocab, s.UnkToken, s.ContinuingSubwordPrefix, s.MaxInputCharsPerWord, s.Source);
         _normalizer = s.HasNormalizer ? new BertNormalizer(s.CleanText, s.HandleChineseChars, s.StripAccents, s.Lowercase) : null;
         _addedTokens = new Dictionary<string, int>(StringComparer.Ordinal);
-        int size = 0;
-        foreach (int id in s.Vocab.Values) size = Math.Max(size, id + 1);
-        foreach (var t in s.AddedTokens) size = Math.Max(size, t.Id + 1);
-        _idToToken = new string[size];
+        _idToToken = IdToTokenTable(s.Vocab, s.AddedTokens);
+        int size = _idToToken.Length;
         _hasToken = new bool[size];
         _isSpecial = new bool[size];
-        Array.Fill(_idToToken, "");
-        foreach (var (token, id) in s.Vocab) { _idToToken[id] = token; _hasToken[id] = true; }
+        for (int i = 0; i < s.Vocab.Count; i++) _hasToken[s.Vocab.IdAt(i)] = true;
         foreach (var t in s.AddedTokens)
         {
-            _idToToken[t.Id] = t.Content; _hasToken[t.Id] = true;
+            _hasToken[t.Id] = true;
             _isSpecial[t.Id] |= t.Special;
             _addedTokens[t.Content] = t.Id;
         }
@@ -80,6 +77,28 @@ public sealed class BertTokenizer
                     : (flags & CharFlags.Punctuation) != 0 ? AsciiClass.Punctuation : AsciiClass.Word;
             }
         }
+    }
+
+    /// <summary>
+    /// id -> token: a vocabulary token, overridden by an added token with the same id; "" for ids no token maps to.
+    /// When the vocabulary lists ids 0..n-1 in order and every added token agrees with it (the usual case), this is
+    /// the vocabulary's own token array, so each token string is held once.
+    /// </summary>
+    private static string[] IdToTokenTable(VocabTable vocab, List<AddedToken> addedTokens)
+    {
+        int size = vocab.IdLimit;
+        foreach (var t in addedTokens) size = Math.Max(size, t.Id + 1);
+        if (vocab.TryGetTokensById(out string[] dense) && dense.Length == size)
+        {
+            bool agree = true;
+            foreach (var t in addedTokens) agree &= string.Equals(dense[t.Id], t.Content, StringComparison.Ordinal);
+            if (agree) return dense;
+        }
+        var idToToken = new string[size];
+        Array.Fill(idToToken, "");
+        vocab.CopyTokensById(idToToken);
+        foreach (var t in addedTokens) idToToken[t.Id] = t.Content;
+        return idToToken;
     }
 
     /// <summary>A composed-pipeline tokenizer; <paramref name="names"/> holds the special token names of the folder's configs.</summary>
@@ -124,19 +143,7 @@ public sealed class BertTokenizer
         ArgumentNullException.ThrowIfNull(directory);
         if (!Directory.Exists(directory)) throw new TokenizerException($"tokenizer folder not found: {directory}");
         string json = Path.Combine(directory, "tokenizer.json");
-        if (File.Exists(json))
-        {
-            if (!TokenizerJsonLoader.IsBertShaped(json))
-            {
-                var loaded = PipelineJsonLoader.Load(json);
-                var names = new TokenizerSettings { Source = json };
-                PretrainedConfigLoader.ApplyConfigBesideTokenizerJson(directory, names);
-                return new BertTokenizer(loaded, names);
-            }
-            var s = TokenizerJsonLoader.Load(json);
-            PretrainedConfigLoader.ApplyConfigBesideTokenizerJson(directory, s);
-            return new BertTokenizer(s);
-        }
+        if (File.Exists(json)) return FromParsedTokenizerJson(json, directory);
         return new BertTokenizer(PretrainedConfigLoader.Load(directory));
     }
 
@@ -144,9 +151,29 @@ public sealed class BertTokenizer
     public static BertTokenizer FromTokenizerJson(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (File.Exists(path) && !TokenizerJsonLoader.IsBertShaped(path))
-            return new BertTokenizer(PipelineJsonLoader.Load(path), new TokenizerSettings { Source = path });
-        return new BertTokenizer(TokenizerJsonLoader.Load(path));
+        if (!File.Exists(path)) return new BertTokenizer(TokenizerJsonLoader.Load(path)); // throws "file not found"
+        return FromParsedTokenizerJson(path, configDirectory: null);
+    }
+
+    /// <summary>
+    /// Parses tokenizer.json once and loads it as the fused BERT tokenizer or the composed pipeline; with
+    /// <paramref name="configDirectory"/>, its tokenizer_config.json / special_tokens_map.json supply the special token names.
+    /// </summary>
+    private static BertTokenizer FromParsedTokenizerJson(string json, string? configDirectory)
+    {
+        PipelineJsonLoader.Result? loaded = null;
+        TokenizerSettings s;
+        using (var doc = JsonFields.Parse(json)) // disposed before the tokenizer is built: the parsed file is not kept
+        {
+            if (!TokenizerJsonLoader.IsBertShaped(doc.RootElement))
+            {
+                loaded = PipelineJsonLoader.Load(new JsonFields(json), doc.RootElement);
+                s = new TokenizerSettings { Source = json };
+            }
+            else s = TokenizerJsonLoader.Load(json, doc.RootElement);
+        }
+        if (configDirectory is not null) PretrainedConfigLoader.ApplyConfigBesideTokenizerJson(configDirectory, s);
+        return loaded is not null ? new BertTokenizer(loaded, s) : new BertTokenizer(s);
     }
 
     /// <summary>Loads vocab.txt + tokenizer_config.json (+ special_tokens_map.json) from a folder, ignoring any tokenizer.json.</summary>
@@ -180,7 +207,7 @@ public sealed class BertTokenizer
         ArgumentNullException.ThrowIfNull(token);
         if (_pipeline is not null) return _pipeline.TokenToId(token);
         if (_addedTokens.TryGetValue(token, out int id)) return id;
-        return _model.Vocab.TryGetValue(token, out id) ? id : null;
+        return _model.TokenToId(token);
     }
 
     public string? IdToToken(int id) => _pipeline is not null ? _pipeline.IdToToken(id)

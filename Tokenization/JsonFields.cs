@@ -62,6 +62,28 @@ internal readonly struct JsonFields(string file)
         return n;
     }
 
+    /// <summary>
+    /// A vocabulary object {"token": id, ...} (ids not negative; a repeated key: the later id wins). The field path
+    /// of an entry (e.g. model.vocab["foo"]) is only built for an error.
+    /// </summary>
+    public VocabTable VocabObject(JsonElement vocab, string path)
+    {
+        var builder = new VocabTable.Builder(vocab.GetPropertyCount());
+        foreach (var entry in vocab.EnumerateObject())
+        {
+            string token = entry.Name;
+            var v = entry.Value;
+            if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int id) || id < 0)
+            {
+                string entryPath = $"{path}[\"{token}\"]";
+                id = Int(v, entryPath);
+                throw Error(entryPath, $"id must not be negative, got {id}");
+            }
+            builder.Set(token, id);
+        }
+        return builder.ToTable();
+    }
+
     public static string Describe(JsonElement v) => v.ValueKind switch
     {
         JsonValueKind.String => $"\"{Truncate(v.GetString() ?? "")}\"",

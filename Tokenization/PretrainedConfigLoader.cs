@@ -53,7 +53,7 @@ internal static class PretrainedConfigLoader
                 {
                     if (item.ValueKind != JsonValueKind.String) throw f.Error($"never_split[{i}]", "must be a string");
                     string token = item.GetString()!;
-                    if (!s.Vocab.ContainsKey(token)) throw f.Error($"never_split[{i}]", $"'{token}' is not in vocab.txt");
+                    if (!s.Vocab.TryGetValue(token, out _)) throw f.Error($"never_split[{i}]", $"'{token}' is not in vocab.txt");
                     neverSplit.Add(token);
                     i++;
                 }
@@ -102,7 +102,7 @@ internal static class PretrainedConfigLoader
             added[token] = new AddedToken(token, id, Special: true, Normalized: false);
         }
         foreach (string token in neverSplit)
-            if (!added.ContainsKey(token)) added[token] = new AddedToken(token, s.Vocab[token], Special: false, Normalized: false);
+            if (!added.ContainsKey(token) && s.Vocab.TryGetValue(token, out int id)) added[token] = new AddedToken(token, id, Special: false, Normalized: false);
 
         string addedPath = Path.Combine(directory, "added_tokens.json");
         if (File.Exists(addedPath))
@@ -144,7 +144,7 @@ internal static class PretrainedConfigLoader
     }
 
     /// <summary>Reads vocab.txt: id = line number (0-based); "\r\n" and "\n" both end a line.</summary>
-    internal static Dictionary<string, int> ReadVocab(string path)
+    internal static VocabTable ReadVocab(string path)
     {
         string text;
         try { text = File.ReadAllText(path, new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true)); }
@@ -152,18 +152,18 @@ internal static class PretrainedConfigLoader
         {
             throw new TokenizerException($"{path}: cannot read vocabulary: {e.Message}", e);
         }
-        var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
+        var vocab = new VocabTable.Builder(text.AsSpan().Count('\n') + 1);
         int id = 0, pos = 0;
         while (pos < text.Length)
         {
             int nl = text.IndexOf('\n', pos);
             int end = nl < 0 ? text.Length : nl;
             int lineEnd = end > pos && text[end - 1] == '\r' ? end - 1 : end;
-            vocab[text[pos..lineEnd]] = id++; // a duplicate line: the last one wins, as in transformers and tokenizers
+            vocab.Set(text[pos..lineEnd], id++); // a duplicate line: the last one wins, as in transformers and tokenizers
             pos = end + 1;
         }
-        if (vocab.Count == 0) throw new TokenizerException($"{path}: the vocabulary is empty");
-        return vocab;
+        if (id == 0) throw new TokenizerException($"{path}: the vocabulary is empty");
+        return vocab.ToTable();
     }
 
     private static int? ReadModelMaxLength(JsonFields f, JsonElement c)

@@ -14,8 +14,14 @@ internal static class TokenizerJsonLoader
     {
         if (!File.Exists(path)) throw new TokenizerException($"{path}: file not found");
         using var doc = JsonFields.Parse(path);
+        return Load(path, doc.RootElement);
+    }
+
+    /// <summary>Reads an already parsed tokenizer.json (<paramref name="path"/> is named in errors).</summary>
+    public static TokenizerSettings Load(string path, JsonElement rootElement)
+    {
         var f = new JsonFields(path);
-        var root = f.Object(doc.RootElement, "(root)");
+        var root = f.Object(rootElement, "(root)");
         f.RejectUnknown(root, "", "version", "truncation", "padding", "added_tokens", "normalizer", "pre_tokenizer", "post_processor", "decoder", "model");
         var s = new TokenizerSettings { Source = path };
 
@@ -39,10 +45,8 @@ internal static class TokenizerJsonLoader
     /// padding. Anything else is composed by <see cref="Pipeline.PipelineJsonLoader"/>. Malformed files count as BERT
     /// so that this loader reports them as before.
     /// </summary>
-    public static bool IsBertShaped(string path)
+    public static bool IsBertShaped(JsonElement root)
     {
-        using var doc = JsonFields.Parse(path);
-        var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object) return true;
         static string? TypeOf(JsonElement root, string section) =>
             root.TryGetProperty(section, out var v) && v.ValueKind == JsonValueKind.Object && v.TryGetProperty("type", out var t)
@@ -76,12 +80,7 @@ internal static class TokenizerJsonLoader
         if (s.MaxInputCharsPerWord < 0) throw f.Error("model.max_input_chars_per_word", "must not be negative");
         if (!f.TryGet(model, "vocab", out var vocab)) throw f.Error("model.vocab", "is missing");
         f.Object(vocab, "model.vocab");
-        foreach (var entry in vocab.EnumerateObject())
-        {
-            int id = f.Int(entry.Value, $"model.vocab[\"{entry.Name}\"]");
-            if (id < 0) throw f.Error($"model.vocab[\"{entry.Name}\"]", $"id must not be negative, got {id}");
-            s.Vocab[entry.Name] = id;
-        }
+        s.Vocab = f.VocabObject(vocab, "model.vocab");
     }
 
     private static void ReadNormalizer(JsonFields f, JsonElement root, TokenizerSettings s)

@@ -5,7 +5,8 @@ internal sealed class TokenizerSettings
 {
     /// <summary>Where the settings came from, for error messages (e.g. ".../tokenizer.json").</summary>
     public string Source = "";
-    public Dictionary<string, int> Vocab = new(StringComparer.Ordinal);
+    /// <summary>token -> id; the loaders replace this empty table.</summary>
+    public VocabTable Vocab = new VocabTable.Builder(0).ToTable();
     public string UnkToken = "[UNK]";
     public string ContinuingSubwordPrefix = "##";
     public int MaxInputCharsPerWord = 100;

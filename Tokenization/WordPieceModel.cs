@@ -8,9 +8,8 @@ namespace BertSharp.Tokenization;
 /// </summary>
 internal sealed class WordPieceModel
 {
-    private readonly Dictionary<string, int> _vocab;
     private readonly VocabTable _wordStart;
-    // Pieces that continue a word, keyed without the prefix ("##ing" is stored as "ing").
+    // Pieces that continue a word, keyed without the prefix ("##ing" is found as "ing"); shares _wordStart's tokens.
     private readonly VocabTable _continuation;
     private readonly int _maxStartLength, _maxContinuationLength;
 
@@ -20,27 +19,26 @@ internal sealed class WordPieceModel
     public int UnkId { get; }
     public string ContinuingSubwordPrefix { get; }
     public int MaxInputCharsPerWord { get; }
-    public IReadOnlyDictionary<string, int> Vocab => _vocab;
+    /// <summary>The vocabulary: token -> id, and (through <see cref="VocabTable.TryGetTokensById"/>) id -> token.</summary>
+    public VocabTable Vocab => _wordStart;
 
     // vocab: token -> id; source: the file named in errors.
-    public WordPieceModel(Dictionary<string, int> vocab, string unkToken, string continuingSubwordPrefix, int maxInputCharsPerWord, string source)
+    public WordPieceModel(VocabTable vocab, string unkToken, string continuingSubwordPrefix, int maxInputCharsPerWord, string source)
     {
-        _vocab = vocab;
         UnkToken = unkToken;
         ContinuingSubwordPrefix = continuingSubwordPrefix;
         MaxInputCharsPerWord = maxInputCharsPerWord;
         if (!vocab.TryGetValue(unkToken, out int unk))
             throw new TokenizerException($"{source}: unk_token '{unkToken}' is not in the vocabulary");
         UnkId = unk;
-        _wordStart = new VocabTable(vocab);
-        var continuation = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var (token, id) in vocab)
-            if (token.StartsWith(continuingSubwordPrefix, StringComparison.Ordinal))
-                continuation[token[continuingSubwordPrefix.Length..]] = id;
-        _continuation = new VocabTable(continuation);
+        _wordStart = vocab;
+        _continuation = vocab.WithPrefix(continuingSubwordPrefix);
         _maxStartLength = _wordStart.MaxKeyLength;
         _maxContinuationLength = _continuation.MaxKeyLength;
     }
+
+    /// <summary>The id of a whole token (prefix included, e.g. "##ing"), or null.</summary>
+    public int? TokenToId(string token) => _wordStart.TryGetValue(token, out int id) ? id : null;
 
     /// <summary>
     /// Splits <paramref name="word"/> into pieces; for each calls <paramref name="sink"/>.Add(id, start, end) with

@@ -13,7 +13,7 @@ public class WordPieceModelTests
     }
 
     private static WordPieceModel Model(int maxChars = 100) => new(
-        new Dictionary<string, int> { ["[UNK]"] = 0, ["un"] = 1, ["##aff"] = 2, ["##able"] = 3, ["a"] = 4, ["##b"] = 5, ["😀"] = 6, ["##😀"] = 7, ["una"] = 8, ["##ff"] = 9 },
+        new VocabTable(new Dictionary<string, int> { ["[UNK]"] = 0, ["un"] = 1, ["##aff"] = 2, ["##able"] = 3, ["a"] = 4, ["##b"] = 5, ["😀"] = 6, ["##😀"] = 7, ["una"] = 8, ["##ff"] = 9 }),
         "[UNK]", "##", maxChars, "test");
 
     private static List<(int Id, int Start, int End)> Split(WordPieceModel model, string word)
@@ -66,6 +66,6 @@ public class WordPieceModelTests
 
     [Test]
     public void MissingUnknownTokenIsALoadError() =>
-        Assert.That(() => new WordPieceModel(new Dictionary<string, int> { ["a"] = 0 }, "[UNK]", "##", 100, "vocab.txt"),
+        Assert.That(() => new WordPieceModel(new VocabTable(new Dictionary<string, int> { ["a"] = 0 }), "[UNK]", "##", 100, "vocab.txt"),
             Throws.TypeOf<TokenizerException>().With.Message.Contains("unk_token '[UNK]'"));
 }

@@ -40,13 +40,6 @@ internal static class ModelJson
         string vocabPath = JsonFields.Join(path, "vocab");
         if (!f.TryGet(m, "vocab", out var vocab)) throw f.Error(vocabPath, "is missing");
         f.Object(vocab, vocabPath);
-        var map = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var entry in vocab.EnumerateObject())
-        {
-            int id = f.Int(entry.Value, $"{vocabPath}[\"{entry.Name}\"]");
-            if (id < 0) throw f.Error($"{vocabPath}[\"{entry.Name}\"]", $"id must not be negative, got {id}");
-            map[entry.Name] = id;
-        }
-        return WordPieceStep.Create(new WordPieceModel(map, unk, prefix, maxChars, f.File));
+        return WordPieceStep.Create(new WordPieceModel(f.VocabObject(vocab, vocabPath), unk, prefix, maxChars, f.File));
     }
 }

@@ -70,12 +70,26 @@ internal sealed class PieceTrie
         _edges++;
     }
 
-    private void Grow()
+    /// <summary>
+    /// After the last <see cref="Add"/>: shrinks the edge table to the smallest power of two that keeps the load
+    /// factor at most 0.5 (the constructor's estimate can be far above the real edge count), and the node values.
+    /// </summary>
+    public void TrimExcess()
+    {
+        int capacity = 16;
+        while (capacity < _edges * 2) capacity *= 2;
+        if (capacity < _keys.Length) Rehash(capacity);
+        _values.TrimExcess();
+    }
+
+    private void Grow() => Rehash(_keys.Length * 2);
+
+    private void Rehash(int capacity)
     {
         var keys = _keys;
         var children = _children;
-        _keys = new long[keys.Length * 2];
-        _children = new int[keys.Length * 2];
+        _keys = new long[capacity];
+        _children = new int[capacity];
         _mask = _keys.Length - 1;
         for (int i = 0; i < keys.Length; i++)
         {

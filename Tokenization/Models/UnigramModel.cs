@@ -15,8 +15,7 @@ internal sealed class UnigramModel : ITokenModel
     private const double UnkPenalty = 10.0;
     private readonly string[] _pieces;
     private readonly double[] _scores;
-    private readonly Dictionary<string, int> _ids;
-    private readonly VocabTable _lookup;
+    private readonly VocabTable _lookup;      // piece -> id (the last duplicate wins, as in the Rust token_to_ids)
     private readonly PieceTrie _trie;
     private readonly double _unkScore;
     private readonly int[] _byteIds;   // id of "<0xXX>" per byte, -1 when absent
@@ -29,29 +28,38 @@ internal sealed class UnigramModel : ITokenModel
     public UnigramModel(IReadOnlyList<(string Piece, double Score)> vocab, int? unkId, bool byteFallback, string source)
     {
         _source = source;
-        _pieces = new string[vocab.Count];
         _scores = new double[vocab.Count];
-        _ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        _trie = new PieceTrie(vocab.Count * 4);
+        // Edges: at most one per UTF-16 char of the pieces; often far fewer (shared prefixes), so TrimExcess below.
+        long chars = 0;
+        for (int i = 0; i < vocab.Count; i++) chars += vocab[i].Piece.Length;
+        _trie = new PieceTrie((int)Math.Min(chars, vocab.Count * 4L));
+        var lookup = new VocabTable.Builder(vocab.Count);
         double min = double.PositiveInfinity;
         for (int i = 0; i < vocab.Count; i++)
         {
             var (piece, score) = vocab[i];
-            _pieces[i] = piece;
             _scores[i] = score;
-            _ids[piece] = i;                 // the last duplicate wins, as in the Rust token_to_ids
+            lookup.Set(piece, i);
             if (score < min) min = score;
         }
-        foreach (var (piece, id) in _ids) _trie.Add(piece, id);
-        _lookup = new VocabTable(_ids);
+        _lookup = lookup.ToTable();
+        for (int k = 0; k < _lookup.Count; k++) _trie.Add(_lookup.TokenAt(k), _lookup.IdAt(k));
+        _trie.TrimExcess();
+        // id -> piece: the lookup's own token array when no piece is repeated, else every piece (a hidden duplicate too).
+        if (_lookup.TryGetTokensById(out string[] dense) && dense.Length == vocab.Count) _pieces = dense;
+        else
+        {
+            _pieces = new string[vocab.Count];
+            for (int i = 0; i < vocab.Count; i++) _pieces[i] = vocab[i].Piece;
+        }
         _unkScore = min - UnkPenalty;
         UnkId = unkId ?? -1;
         ByteFallback = byteFallback;
         _byteIds = new int[256];
-        for (int b = 0; b < 256; b++) _byteIds[b] = _ids.TryGetValue($"<0x{b:X2}>", out int id) ? id : -1;
+        for (int b = 0; b < 256; b++) _byteIds[b] = _lookup.TryGetValue($"<0x{b:X2}>", out int id) ? id : -1;
     }
 
-    public int? TokenToId(string token) => _ids.TryGetValue(token, out int id) ? id : null;
+    public int? TokenToId(string token) => _lookup.TryGetValue(token, out int id) ? id : null;
 
     public string? IdToToken(int id) => (uint)id < (uint)_pieces.Length ? _pieces[id] : null;
 
@@ -182,11 +190,11 @@ internal sealed class UnigramModel : ITokenModel
         int i = 0;
         foreach (var entry in vocab.EnumerateArray())
         {
-            string entryPath = $"{vocabPath}[{i++}]";
             if (entry.ValueKind != JsonValueKind.Array || entry.GetArrayLength() != 2 || entry[0].ValueKind != JsonValueKind.String
                 || entry[1].ValueKind != JsonValueKind.Number || !entry[1].TryGetDouble(out double score))
-                throw f.Error(entryPath, "must be [piece, score]");
+                throw f.Error($"{vocabPath}[{i}]", "must be [piece, score]");   // the entry's path is built only for an error
             list.Add((entry[0].GetString()!, score));
+            i++;
         }
         if (unkId is { } u && (u < 0 || u >= list.Count)) throw f.Error(JsonFields.Join(path, "unk_id"), $"{u} is not an index of the vocabulary ({list.Count} pieces)");
         if (list.Count == 0 && unkId is not null) throw f.Error(vocabPath, "is empty");

@@ -3,7 +3,7 @@ using BertSharp.Tokenization.Pipeline;
 namespace BertSharp.Tokenization.Models;
 
 /// <summary>Hugging Face's WordPiece model as a pipeline step (<see cref="WordPieceModel"/>: greedy longest match, "##" continuations).</summary>
-internal sealed class WordPieceStep(WordPieceModel model, int vocabSize, string[] idToToken) : ITokenModel
+internal sealed class WordPieceStep(WordPieceModel model, int vocabSize, string?[] idToToken) : ITokenModel
 {
     public WordPieceModel Model { get; } = model;
     public int VocabSize { get; } = vocabSize;
@@ -11,10 +11,11 @@ internal sealed class WordPieceStep(WordPieceModel model, int vocabSize, string[
 
     public static WordPieceStep Create(WordPieceModel model)
     {
-        int size = 0;
-        foreach (int id in model.Vocab.Values) size = Math.Max(size, id + 1);
-        var idToToken = new string[size];
-        foreach (var (token, id) in model.Vocab) idToToken[id] = token;
+        // id -> token: the vocabulary's own token array when it lists ids 0..n-1 in order, else a copy with null gaps.
+        if (model.Vocab.TryGetTokensById(out string[] dense)) return new WordPieceStep(model, dense.Length, dense);
+        int size = model.Vocab.IdLimit;
+        var idToToken = new string?[size];
+        model.Vocab.CopyTokensById(idToToken);
         return new WordPieceStep(model, size, idToToken);
     }
 
@@ -24,7 +25,7 @@ internal sealed class WordPieceStep(WordPieceModel model, int vocabSize, string[
         Model.Tokenize(piece, ref sink);
     }
 
-    public int? TokenToId(string token) => Model.Vocab.TryGetValue(token, out int id) ? id : null;
+    public int? TokenToId(string token) => Model.TokenToId(token);
 
     public string? IdToToken(int id) => (uint)id < (uint)idToToken.Length ? idToToken[id] : null;
 
