@@ -16,6 +16,8 @@ public sealed class Checkpoint : IDisposable
     /// <summary>Stored name -> (file, entry).</summary>
     private readonly Dictionary<string, (SafeTensorsFile File, TensorInfo Info)> _tensors;
     private readonly ConcurrentDictionary<string, byte> _consumed = new(StringComparer.Ordinal);
+    private LoadBuffer? _spare;              // the block RentBuffer lends again; freed on Dispose
+    private volatile bool _disposed;
 
     public BertConfig Config { get; }
     /// <summary>Full path of the model folder.</summary>
@@ -438,8 +440,33 @@ public sealed class Checkpoint : IDisposable
             throw new CheckpointException($"{Directory}: checkpoint does not fit the model: {string.Join("; ", problems)}");
     }
 
+    /// <summary>
+    /// A native buffer of <paramref name="length"/> floats for one read-then-pack step of a load (dispose it when the step
+    /// is done). The checkpoint lends the same block each time, growing it when needed, and frees it when disposed.
+    /// </summary>
+    public LoadBuffer RentBuffer(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        LoadBuffer? spare = Interlocked.Exchange(ref _spare, null);
+        if (spare is not null && spare.Capacity >= length && !_disposed) return spare.Reuse(length);
+        spare?.Free();
+        return new LoadBuffer(length, this);
+    }
+
+    /// <summary>Takes back a lent block to lend it again; false when the checkpoint is disposed (the caller frees it).</summary>
+    internal bool GiveBack(LoadBuffer buffer)
+    {
+        if (_disposed) return false;
+        LoadBuffer? previous = Interlocked.Exchange(ref _spare, buffer);
+        if (previous is not null && previous != buffer) previous.Free();   // two blocks were lent at once: keep the latest
+        // Disposed meanwhile: take it back out unless Dispose has freed it already.
+        return !_disposed || Interlocked.CompareExchange(ref _spare, null, buffer) != buffer;
+    }
+
     public void Dispose()
     {
+        _disposed = true;
+        Interlocked.Exchange(ref _spare, null)?.Free();
         foreach (var f in _files) f.Dispose();
     }
 }

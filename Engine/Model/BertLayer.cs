@@ -44,7 +44,7 @@ public sealed class BertLayer
         Linear Load(string weight, string bias, int outFeatures, int inFeatures, EncoderProjections projection, float[]? maxAbs)
         {
             // The unpacked weight lives only until it is packed (outside the GC heap: no garbage left behind).
-            using var unpacked = new LoadBuffer(checked(outFeatures * inFeatures));
+            using LoadBuffer unpacked = checkpoint.RentBuffer(checked(outFeatures * inFeatures));
             checkpoint.ReadFloat32(weight, unpacked.Span, outFeatures, inFeatures);
             return plan.Build(unpacked.Span, checkpoint.ReadFloat32(bias, outFeatures), outFeatures, inFeatures, projection, maxAbs);
         }

@@ -28,7 +28,7 @@ public sealed class BertSelfAttention
         RelativeBias = relativeBias;
         int h = config.HiddenSize;
         NumHeads = config.NumAttentionHeads; HeadDim = config.HeadDim;
-        using var weight = new LoadBuffer(3 * h * h); // freed once packed
+        using LoadBuffer weight = checkpoint.RentBuffer(3 * h * h); // given back once packed
         var bias = new float[3 * h];
         (string Weight, string Bias)[] parts = [(names.QueryWeight, names.QueryBias), (names.KeyWeight, names.KeyBias), (names.ValueWeight, names.ValueBias)];
         for (int i = 0; i < 3; i++)

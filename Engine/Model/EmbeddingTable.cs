@@ -76,7 +76,7 @@ public sealed class EmbeddingTable
         }
         checkpoint.CheckShape(name, rows, width);
         EmbeddingTable table = Allocate(rows, width, precision);
-        using var chunk = new LoadBuffer(checked(Math.Min(rows, ChunkRows) * width));
+        using LoadBuffer chunk = checkpoint.RentBuffer(checked(Math.Min(rows, ChunkRows) * width));
         for (int first = 0; first < rows; first += ChunkRows)
         {
             Span<float> values = chunk.Span[..(Math.Min(ChunkRows, rows - first) * width)];

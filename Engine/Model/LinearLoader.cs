@@ -11,7 +11,7 @@ internal static class LinearLoader
     public static Linear Load(Checkpoint checkpoint, string weightName, string biasName, int outFeatures, int inFeatures)
     {
         // The unpacked weight lives only until it is packed (outside the GC heap: no garbage left behind).
-        using var weight = new LoadBuffer(checked(outFeatures * inFeatures));
+        using LoadBuffer weight = checkpoint.RentBuffer(checked(outFeatures * inFeatures));
         checkpoint.ReadFloat32(weightName, weight.Span, outFeatures, inFeatures);
         return new(weight.Span, checkpoint.ReadFloat32(biasName, outFeatures), outFeatures, inFeatures);
     }
