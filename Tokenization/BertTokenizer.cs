@@ -163,14 +163,14 @@ public sealed class BertTokenizer
     {
         PipelineJsonLoader.Result? loaded = null;
         TokenizerSettings s;
-        using (var doc = JsonFields.Parse(json)) // disposed before the tokenizer is built: the parsed file is not kept
+        using (var doc = TokenizerJsonDocument.Parse(json)) // disposed before the tokenizer is built: the parsed file is not kept
         {
-            if (!TokenizerJsonLoader.IsBertShaped(doc.RootElement))
+            if (!TokenizerJsonLoader.IsBertShaped(doc.Document.RootElement))
             {
-                loaded = PipelineJsonLoader.Load(new JsonFields(json), doc.RootElement);
+                loaded = PipelineJsonLoader.Load(new JsonFields(json), doc.WholeRoot());
                 s = new TokenizerSettings { Source = json };
             }
-            else s = TokenizerJsonLoader.Load(json, doc.RootElement);
+            else s = TokenizerJsonLoader.Load(json, doc.Document.RootElement, doc.HasVocabularyApart ? doc : null);
         }
         if (configDirectory is not null) PretrainedConfigLoader.ApplyConfigBesideTokenizerJson(configDirectory, s);
         return loaded is not null ? new BertTokenizer(loaded, s) : new BertTokenizer(s);

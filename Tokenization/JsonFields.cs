@@ -92,17 +92,24 @@ internal readonly struct JsonFields(string file)
         _ => Truncate(v.GetRawText()),
     };
 
-    private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "...";
+    internal static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "...";
 
     /// <summary>Parses a file, turning I/O and syntax errors into TokenizerException naming the file.</summary>
-    public static JsonDocument Parse(string path)
+    public static JsonDocument Parse(string path) => Parse(path, ReadBytes(path));
+
+    /// <summary>A file's bytes; an I/O error is a TokenizerException naming the file.</summary>
+    public static byte[] ReadBytes(string path)
     {
-        byte[] bytes;
-        try { bytes = System.IO.File.ReadAllBytes(path); }
+        try { return System.IO.File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new TokenizerException($"{path}: cannot read: {e.Message}", e);
         }
+    }
+
+    /// <summary>Parses <paramref name="bytes"/> (kept by the document) read from <paramref name="path"/>; a syntax error names the file.</summary>
+    public static JsonDocument Parse(string path, byte[] bytes)
+    {
         try
         {
             return JsonDocument.Parse(bytes, new JsonDocumentOptions { AllowTrailingCommas = false, MaxDepth = 64 });

@@ -18,7 +18,9 @@ internal static class TokenizerJsonLoader
     }
 
     /// <summary>Reads an already parsed tokenizer.json (<paramref name="path"/> is named in errors).</summary>
-    public static TokenizerSettings Load(string path, JsonElement rootElement)
+    /// <param name="vocabularyApart">when given, model.vocab was read apart (<see cref="TokenizerJsonDocument"/>) and
+    /// <paramref name="rootElement"/> has an empty object in its place</param>
+    public static TokenizerSettings Load(string path, JsonElement rootElement, TokenizerJsonDocument? vocabularyApart = null)
     {
         var f = new JsonFields(path);
         var root = f.Object(rootElement, "(root)");
@@ -29,7 +31,7 @@ internal static class TokenizerJsonLoader
         if (version is not null && version != "1.0") throw f.Error("version", $"'{version}' is not supported (expected \"1.0\")");
 
         if (!f.TryGet(root, "model", out var model)) throw f.Error("model", "is missing");
-        ReadModel(f, f.Object(model, "model"), s);
+        ReadModel(f, f.Object(model, "model"), s, vocabularyApart);
         ReadNormalizer(f, root, s);
         ReadPreTokenizer(f, root);
         ReadAddedTokens(f, root, s);
@@ -69,7 +71,7 @@ internal static class TokenizerJsonLoader
         return true;
     }
 
-    private static void ReadModel(JsonFields f, JsonElement model, TokenizerSettings s)
+    private static void ReadModel(JsonFields f, JsonElement model, TokenizerSettings s, TokenizerJsonDocument? vocabularyApart)
     {
         f.RejectUnknown(model, "model", "type", "unk_token", "continuing_subword_prefix", "max_input_chars_per_word", "vocab");
         string? type = f.String(model, "model", "type");
@@ -80,7 +82,7 @@ internal static class TokenizerJsonLoader
         if (s.MaxInputCharsPerWord < 0) throw f.Error("model.max_input_chars_per_word", "must not be negative");
         if (!f.TryGet(model, "vocab", out var vocab)) throw f.Error("model.vocab", "is missing");
         f.Object(vocab, "model.vocab");
-        s.Vocab = f.VocabObject(vocab, "model.vocab");
+        s.Vocab = vocabularyApart is not null ? vocabularyApart.Vocabulary : f.VocabObject(vocab, "model.vocab");
     }
 
     private static void ReadNormalizer(JsonFields f, JsonElement root, TokenizerSettings s)
