@@ -97,14 +97,29 @@ internal readonly struct JsonFields(string file)
     /// <summary>Parses a file, turning I/O and syntax errors into TokenizerException naming the file.</summary>
     public static JsonDocument Parse(string path) => Parse(path, ReadBytes(path));
 
-    /// <summary>A file's bytes; an I/O error is a TokenizerException naming the file.</summary>
+    /// <summary>
+    /// A file's bytes, which must be UTF-8 (as JSON is): an I/O error or an invalid byte sequence is a
+    /// TokenizerException naming the file (and the byte), not a transcoding exception from the first string read.
+    /// </summary>
     public static byte[] ReadBytes(string path)
     {
-        try { return System.IO.File.ReadAllBytes(path); }
+        byte[] bytes;
+        try { bytes = System.IO.File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new TokenizerException($"{path}: cannot read: {e.Message}", e);
         }
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            int offset = 0;
+            Span<char> chars = stackalloc char[1024];
+            while (System.Text.Unicode.Utf8.ToUtf16(bytes.AsSpan(offset), chars, out int read, out _, replaceInvalidSequences: false)
+                   == System.Buffers.OperationStatus.DestinationTooSmall)
+                offset += read;
+            System.Text.Unicode.Utf8.ToUtf16(bytes.AsSpan(offset), chars, out int valid, out _, replaceInvalidSequences: false);
+            throw new TokenizerException($"{path}: not valid UTF-8 (invalid byte sequence at byte {offset + valid})");
+        }
+        return bytes;
     }
 
     /// <summary>Parses <paramref name="bytes"/> (kept by the document) read from <paramref name="path"/>; a syntax error names the file.</summary>

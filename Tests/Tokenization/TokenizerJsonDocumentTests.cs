@@ -90,6 +90,22 @@ public class TokenizerJsonDocumentTests
     }
 
     [Test]
+    public void InvalidUtf8IsAClearErrorNamingTheByte()
+    {
+        string path = Write(Tokenizer("{\"[UNK]\": 0, \"abc\": 1}"));
+        try
+        {
+            byte[] bytes = File.ReadAllBytes(path);
+            int at = bytes.AsSpan().IndexOf("abc"u8) + 1;
+            bytes[at] = 0xFF;
+            File.WriteAllBytes(path, bytes);
+            var e = Assert.Throws<TokenizerException>(() => BertTokenizer.FromTokenizerJson(path))!;
+            Assert.That(e.Message, Is.EqualTo($"{path}: not valid UTF-8 (invalid byte sequence at byte {at})"));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Test]
     public void InvalidJsonReadsAsBefore()
     {
         string path = Write(Tokenizer("{\"[UNK]\": 0, \"a\": 1,}"));
