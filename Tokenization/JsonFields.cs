@@ -71,7 +71,9 @@ internal readonly struct JsonFields(string file)
         var builder = new VocabTable.Builder(vocab.GetPropertyCount());
         foreach (var entry in vocab.EnumerateObject())
         {
-            string token = entry.Name;
+            string token;
+            try { token = entry.Name; }
+            catch (InvalidOperationException e) { throw KeyError(path, e); }
             var v = entry.Value;
             if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int id) || id < 0)
             {
@@ -93,6 +95,20 @@ internal readonly struct JsonFields(string file)
     };
 
     internal static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "...";
+
+    /// <summary>A key of the object at <paramref name="path"/> that does not decode (a lone surrogate escape such as "\ud800").</summary>
+    public TokenizerException KeyError(string path, InvalidOperationException e) => Error(path, $"has a key that is not valid text ({e.Message})");
+
+    /// <summary>The reader's property name, or null with <paramref name="error"/> set (when not set yet) when it does not decode.</summary>
+    public static string? KeyText(ref Utf8JsonReader reader, JsonFields f, string path, ref TokenizerException? error)
+    {
+        try { return reader.GetString(); }
+        catch (InvalidOperationException e)
+        {
+            error ??= f.KeyError(path, e);
+            return null;
+        }
+    }
 
     /// <summary>Parses a file, turning I/O and syntax errors into TokenizerException naming the file.</summary>
     public static JsonDocument Parse(string path) => Parse(path, ReadBytes(path));

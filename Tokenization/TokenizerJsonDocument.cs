@@ -127,11 +127,11 @@ internal sealed class TokenizerJsonDocument : IDisposable
         TokenizerException? error = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            string token = reader.GetString()!;
+            string? token = JsonFields.KeyText(ref reader, f, path, ref error);
             reader.Read();
             int id = -1;
             bool isInteger = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out id);
-            if (error is null)
+            if (error is null && token is not null)
             {
                 if (isInteger && id >= 0) builder.Set(token, id);
                 else

@@ -167,7 +167,7 @@ internal sealed class VocabTable
         private string[] _keys;
         private int[]? _ids;
         private uint[] _slots;   // as the table's, with _indexMask = _slots.Length - 1 (the key count stays at most half of it)
-        private int _count, _maxKeyLength, _idLimit;
+        private int _count, _maxKeyLength;
 
         /// <param name="expectedCount">number of entries to come (the arrays grow if more come)</param>
         public Builder(int expectedCount)
@@ -205,7 +205,6 @@ internal sealed class VocabTable
 
         private void SetId(int index, int id)
         {
-            _idLimit = Math.Max(_idLimit, id + 1);
             if (_ids is null)
             {
                 if (id == index) return;
@@ -236,8 +235,15 @@ internal sealed class VocabTable
         {
             if (_keys.Length != _count) Array.Resize(ref _keys, _count);
             if (_ids is not null && _ids.Length != _count) Array.Resize(ref _ids, _count);
-            // Ids can exceed the key count (gaps, or a token hidden by a later duplicate): the id limit is the highest id + 1.
-            return new VocabTable(_keys, _ids, 0, _count, _slots, (uint)(_slots.Length - 1), _maxKeyLength, _idLimit);
+            // Ids can exceed the key count (gaps, or a vocab.txt token hidden by a later duplicate line): the id limit is
+            // the highest id a token keeps + 1 (an id a repeated JSON key gave up does not count, as in Hugging Face).
+            int idLimit = _count;
+            if (_ids is not null)
+            {
+                idLimit = 0;
+                for (int i = 0; i < _count; i++) idLimit = Math.Max(idLimit, _ids[i] + 1);
+            }
+            return new VocabTable(_keys, _ids, 0, _count, _slots, (uint)(_slots.Length - 1), _maxKeyLength, idLimit);
         }
     }
 }

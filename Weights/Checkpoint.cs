@@ -16,7 +16,7 @@ public sealed class Checkpoint : IDisposable
     /// <summary>Stored name -> (file, entry).</summary>
     private readonly Dictionary<string, (SafeTensorsFile File, TensorInfo Info)> _tensors;
     private readonly ConcurrentDictionary<string, byte> _consumed = new(StringComparer.Ordinal);
-    private LoadBuffer? _spare;              // the block RentBuffer lends again; freed on Dispose
+    private LoadBuffer.Block? _spare;        // the block RentBuffer lends again; freed on Dispose
     private volatile bool _disposed;
 
     public BertConfig Config { get; }
@@ -317,10 +317,10 @@ public sealed class Checkpoint : IDisposable
         try
         {
             int chunkRows = Math.Clamp(CheckFloats / columns, 1, Math.Max(1, rows));
-            float[] chunk = new float[chunkRows * columns];
+            using LoadBuffer chunk = RentBuffer(chunkRows * columns);
             for (int first = 0; first < rows; first += chunkRows)
             {
-                Span<float> values = chunk.AsSpan(0, Math.Min(chunkRows, rows - first) * columns);
+                Span<float> values = chunk.Span[..(Math.Min(chunkRows, rows - first) * columns)];
                 ReadFloat32Rows(hfName, first, values, rows, columns);
             }
         }
@@ -447,20 +447,19 @@ public sealed class Checkpoint : IDisposable
     public LoadBuffer RentBuffer(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        LoadBuffer? spare = Interlocked.Exchange(ref _spare, null);
-        if (spare is not null && spare.Capacity >= length && !_disposed) return spare.Reuse(length);
+        LoadBuffer.Block? spare = Interlocked.Exchange(ref _spare, null);
+        if (spare is not null && spare.Capacity >= length && !_disposed) return new LoadBuffer(spare, length, this);
         spare?.Free();
-        return new LoadBuffer(length, this);
+        return new LoadBuffer(LoadBuffer.Block.Allocate(length), length, this);
     }
 
     /// <summary>Takes back a lent block to lend it again; false when the checkpoint is disposed (the caller frees it).</summary>
-    internal bool GiveBack(LoadBuffer buffer)
+    internal bool GiveBack(LoadBuffer.Block block)
     {
         if (_disposed) return false;
-        LoadBuffer? previous = Interlocked.Exchange(ref _spare, buffer);
-        if (previous is not null && previous != buffer) previous.Free();   // two blocks were lent at once: keep the latest
+        Interlocked.Exchange(ref _spare, block)?.Free();   // two blocks were lent at once: keep the latest
         // Disposed meanwhile: take it back out unless Dispose has freed it already.
-        return !_disposed || Interlocked.CompareExchange(ref _spare, null, buffer) != buffer;
+        return !_disposed || Interlocked.CompareExchange(ref _spare, null, block) != block;
     }
 
     public void Dispose()

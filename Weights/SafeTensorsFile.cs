@@ -21,6 +21,7 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     private readonly SafeFileHandle _handle; // for positional reads
     private byte* _base;            // first byte of the file
     private readonly long _fileLength;
+    private readonly DateTime _lastWriteUtc;   // when opened (a TensorRowReader checks the file against it)
     private readonly long _dataOffset; // 8 + header length
     private readonly Dictionary<string, TensorInfo> _byName;
     private int _disposed;
@@ -41,6 +42,7 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         _handle = handle;
         _base = basePtr;
         _fileLength = fileLength;
+        _lastWriteUtc = File.GetLastWriteTimeUtc(handle);
         _dataOffset = dataOffset;
         Metadata = metadata;
         Tensors = tensors;
@@ -210,7 +212,7 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     public TensorRowReader OpenRowReader(TensorInfo t, int rows, int columns)
     {
         GetBytes(t); // ownership, disposal and size checks
-        return new TensorRowReader(Path, t, _dataOffset + t.DataStart, _fileLength, rows, columns);
+        return new TensorRowReader(Path, _handle, t, _dataOffset + t.DataStart, _fileLength, _lastWriteUtc, rows, columns);
     }
 
     /// <summary>Integer (I64, I32, I16, I8, U8, U16, U32, U64 within range) or BOOL tensor as int64.</summary>

@@ -13,8 +13,10 @@ namespace BertSharp.Weights;
 /// The file must stay as it was when the reader was opened. <see cref="EnsureUnchanged"/> compares its size and
 /// modification time with those at open; a read that comes up short (the file was truncated) or gives a non-finite
 /// value is a <see cref="CheckpointException"/> naming the file and the tensor — never a crash, never a silently
-/// different row. Thread-safe: positional reads share no file offset. The handle is closed by <see cref="Dispose"/>
-/// or, for a reader owned by a model that is never disposed, when the reader is collected.
+/// different row. Thread-safe: positional reads share no file offset. It reads through the checkpoint file's own handle
+/// (so the rows come from the file that was validated, even if another file is renamed over its path), kept open for
+/// the reader: released by <see cref="Dispose"/> or, for a reader owned by a model that is never disposed, when the
+/// reader is collected.
 /// </remarks>
 public sealed class TensorRowReader : IDisposable
 {
@@ -24,6 +26,7 @@ public sealed class TensorRowReader : IDisposable
     private readonly DateTime _lastWriteUtc;
     private readonly SafeTensorDType _dtype;
     private readonly int _elementSize;
+    private int _released;
 
     /// <summary>The safetensors file the rows are read from.</summary>
     public string Path { get; }
@@ -32,9 +35,13 @@ public sealed class TensorRowReader : IDisposable
     public int Rows { get; }
     public int Columns { get; }
 
+    /// <param name="handle">the checkpoint file's own read handle (the file that was validated, whatever the path now
+    /// names), kept open for this reader even after the checkpoint is disposed</param>
     /// <param name="firstByte">file offset of the tensor's first element</param>
-    /// <param name="fileLength">the file's length when it was validated (a different length now means it changed)</param>
-    internal TensorRowReader(string path, TensorInfo tensor, long firstByte, long fileLength, int rows, int columns)
+    /// <param name="fileLength">the file's length when it was validated</param>
+    /// <param name="lastWriteUtc">its modification time when it was opened</param>
+    internal TensorRowReader(string path, SafeFileHandle handle, TensorInfo tensor, long firstByte, long fileLength, DateTime lastWriteUtc,
+        int rows, int columns)
     {
         if (tensor.DType is not (SafeTensorDType.F32 or SafeTensorDType.F16 or SafeTensorDType.BF16))
             throw new CheckpointException($"{path}: tensor '{tensor.Name}' has dtype {SafeTensorDTypes.Name(tensor.DType)}; expected a float tensor (F32, F16 or BF16) convertible exactly to float32");
@@ -44,23 +51,21 @@ public sealed class TensorRowReader : IDisposable
         _dtype = tensor.DType;
         _elementSize = SafeTensorDTypes.SizeOf(tensor.DType);
         _firstByte = firstByte;
-        try
+        _fileLength = fileLength;
+        _lastWriteUtc = lastWriteUtc;
+        bool added = false;
+        handle.DangerousAddRef(ref added);   // released by Dispose or the finalizer
+        if (!added) throw new ObjectDisposedException(path);
+        _handle = handle;
+        try { EnsureUnchanged(); }   // changed between the checkpoint's open and now
+        catch
         {
-            _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
-            _fileLength = RandomAccess.GetLength(_handle);
-            _lastWriteUtc = File.GetLastWriteTimeUtc(_handle);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            _handle?.Dispose();
-            throw new CheckpointException($"{path}: cannot open: {e.Message}", e);
-        }
-        if (_fileLength != fileLength)
-        {
-            _handle.Dispose();
-            throw new CheckpointException($"{path}: the file changed while the model was loading ({fileLength} bytes when opened, {_fileLength} now)");
+            Dispose();
+            throw;
         }
     }
+
+    ~TensorRowReader() => Release();
 
     /// <summary>
     /// Throws a <see cref="CheckpointException"/> when the file's size or modification time differs from when the
@@ -131,5 +136,15 @@ public sealed class TensorRowReader : IDisposable
     private CheckpointException Changed(string detail) =>
         new($"{Path}: the file changed after the model was loaded ({detail}); the model reads tensor '{TensorName}' from it, so it must stay unchanged — load the model again");
 
-    public void Dispose() => _handle.Dispose();
+    public void Dispose()
+    {
+        Release();
+        GC.SuppressFinalize(this);
+    }
+
+    private void Release()
+    {
+        // (null when the constructor threw before taking its reference: the finalizer still runs)
+        if (_handle is not null && Interlocked.Exchange(ref _released, 1) == 0) _handle.DangerousRelease();
+    }
 }

@@ -97,6 +97,7 @@ public sealed class BertEmbeddings
                 else System.Numerics.Tensors.TensorPrimitives.Add(word, pos, x);
             }
         }
+        WordEmbeddingTable.EnsureSourceUnchanged();   // (a table read from its file: not rewritten while the rows were read)
         LayerNorm.Apply(output, n);
         Projection?.Forward(output, n, ws.Hidden, maxThreads);
     }

@@ -71,6 +71,30 @@ public class FileEmbeddingTableTests
     }
 
     [Test]
+    public void AFileRenamedOverThePathAfterTheCheckpointOpenedIsNotRead()
+    {
+        using var tiny = new TinyBertFolder();
+        string file = Path.Combine(tiny.Directory, Checkpoint.SingleFileName);
+        using var checkpoint = Checkpoint.Open(tiny.Directory);
+        BertConfig c = checkpoint.Config;
+        float[] loaded = checkpoint.ReadFloat32(BertParameterNames.WordEmbeddings, c.VocabSize, c.EmbeddingSize);
+
+        // Another file of the same size replaces the path (a download or sync finishing) before the table is opened.
+        byte[] bytes = File.ReadAllBytes(file);
+        long start = 8 + BitConverter.ToInt64(bytes, 0) + checkpoint.GetInfo(BertParameterNames.WordEmbeddings).DataStart;
+        BitConverter.GetBytes(123f).CopyTo(bytes, start);
+        string other = file + ".new";
+        File.WriteAllBytes(other, bytes);
+        File.Move(other, file, overwrite: true);
+
+        var table = EmbeddingTable.Load(checkpoint, BertParameterNames.WordEmbeddings, c.VocabSize, c.EmbeddingSize, EmbeddingTablePrecision.File);
+        var row = new float[c.EmbeddingSize];
+        table.CopyRow(0, row);
+        Assert.That(row, Is.EqualTo(loaded.AsSpan(0, c.EmbeddingSize).ToArray()), "the rows of the file that was validated");
+        table.EnsureSourceUnchanged();
+    }
+
+    [Test]
     public void ATruncatedFileIsAnErrorNotACrash()
     {
         using var tiny = new TinyBertFolder();

@@ -74,6 +74,35 @@ public class TokenizerJsonDocumentTests
         finally { File.Delete(path); }
     }
 
+    [TestCase("{\"[UNK]\": 0, \"a\\ud800\": 1}", Description = "a lone surrogate escape in a key")]
+    public void AKeyThatDoesNotDecodeIsAClearError(string vocab)
+    {
+        string path = Write(Tokenizer(vocab));
+        try
+        {
+            var e = Assert.Throws<TokenizerException>(() => BertTokenizer.FromTokenizerJson(path))!;
+            Assert.That(e.Message, Does.StartWith(path + ": model.vocab has a key that is not valid text"));
+            using var whole = JsonDocument.Parse(File.ReadAllBytes(path));
+            var fromWhole = Assert.Throws<TokenizerException>(() =>
+                new JsonFields(path).VocabObject(whole.RootElement.GetProperty("model").GetProperty("vocab"), "model.vocab"))!;
+            Assert.That(e.Message, Is.EqualTo(fromWhole.Message), "the same message from both readers");
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Test]
+    public void ARepeatedKeyKeepsItsLastIdAndTheSizeFollowsTheIdsKept()
+    {
+        string path = Write(Tokenizer("{\"[UNK]\": 0, \"a\": 5, \"a\": 1}"));
+        try
+        {
+            var tok = BertTokenizer.FromTokenizerJson(path);
+            Assert.That(tok.TokenToId("a"), Is.EqualTo(1));
+            Assert.That(tok.VocabSize, Is.EqualTo(2), "id 5 was given up by the later key (Hugging Face: get_vocab_size() == 2)");
+        }
+        finally { File.Delete(path); }
+    }
+
     [TestCase("\"unk_token\": \"[UNK]\",", "", Description = "no model type")]
     [TestCase("\"type\": \"WordLevel\", \"unk_token\": \"[UNK]\",", "", Description = "another model")]
     [TestCase("\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\",", ", \"model\": {\"type\": \"WordPiece\"}", Description = "two model keys")]
