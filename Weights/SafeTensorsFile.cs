@@ -169,45 +169,16 @@ public sealed unsafe class SafeTensorsFile : IDisposable
             throw new CheckpointException($"{Path}: tensor '{t.Name}' has dtype {SafeTensorDTypes.Name(t.DType)}; expected a float tensor (F32, F16 or BF16) convertible exactly to float32");
         GetBytes(t); // ownership, disposal and size checks
         long offset = _dataOffset + t.DataStart + firstElement * SafeTensorDTypes.SizeOf(t.DType);
-        if (t.DType == SafeTensorDType.F32 && BitConverter.IsLittleEndian)
-        {
-            ReadExactly(MemoryMarshal.AsBytes(destination), offset, t);
-            return;
-        }
-        // Converted in chunks through a small buffer (an even number of 2- and 4-byte elements).
-        Span<byte> chunk = stackalloc byte[16384];
-        int elementSize = t.DType == SafeTensorDType.F32 ? 4 : 2, perChunk = chunk.Length / elementSize;
-        for (int done = 0; done < destination.Length; done += perChunk)
-        {
-            int count = Math.Min(perChunk, destination.Length - done);
-            Span<byte> bytes = chunk[..(count * elementSize)];
-            ReadExactly(bytes, offset + (long)done * elementSize, t);
-            Span<float> target = destination.Slice(done, count);
-            switch (t.DType)
-            {
-                case SafeTensorDType.F32: FloatConversion.Float32FromBytes(bytes, target); break;
-                case SafeTensorDType.F16: FloatConversion.Float16ToSingle(bytes, target); break;
-                default: FloatConversion.BFloat16ToSingle(bytes, target); break;
-            }
-        }
-    }
-
-    private void ReadExactly(Span<byte> buffer, long offset, TensorInfo t)
-    {
-        while (!buffer.IsEmpty)
-        {
-            int read;
-            try { read = RandomAccess.Read(_handle, buffer, offset); }
-            catch (IOException e) { throw new CheckpointException($"{Path}: reading tensor '{t.Name}' failed: {e.Message}", e); }
-            if (read <= 0) throw new CheckpointException($"{Path}: tensor '{t.Name}' ends past the end of the file (truncated while open?)");
-            buffer = buffer[read..];
-            offset += read;
-        }
+        bool complete;
+        try { complete = FloatTensorReads.TryRead(_handle, offset, t.DType, destination); }
+        catch (IOException e) { throw new CheckpointException($"{Path}: reading tensor '{t.Name}' failed: {e.Message}", e); }
+        if (!complete) throw new CheckpointException($"{Path}: tensor '{t.Name}' ends past the end of the file (truncated while open?)");
     }
 
     /// <summary>
-    /// A reader of tensor <paramref name="t"/> [rows, columns] row by row, with a file handle of its own that outlives
-    /// this object (<see cref="TensorRowReader"/>: for a table a model reads from the file instead of holding it).
+    /// A reader of tensor <paramref name="t"/> [rows, columns] row by row through this file's read handle, which it keeps
+    /// open after this object is disposed (<see cref="TensorRowReader"/>: for a table a model reads from the file
+    /// instead of holding it).
     /// </summary>
     public TensorRowReader OpenRowReader(TensorInfo t, int rows, int columns)
     {

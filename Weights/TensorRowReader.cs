@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
 namespace BertSharp.Weights;
@@ -95,42 +94,12 @@ public sealed class TensorRowReader : IDisposable
         if (destination.Length < Columns) throw new ArgumentException($"destination has {destination.Length} floats, a row {Columns}", nameof(destination));
         destination = destination[..Columns];
         long offset = _firstByte + (long)row * Columns * _elementSize;
-        if (_dtype == SafeTensorDType.F32 && BitConverter.IsLittleEndian)
-            ReadExactly(MemoryMarshal.AsBytes(destination), offset, row);
-        else
-        {
-            // Converted in chunks through a small buffer (an even number of 2- and 4-byte elements).
-            Span<byte> chunk = stackalloc byte[4096];
-            int perChunk = chunk.Length / _elementSize;
-            for (int done = 0; done < destination.Length; done += perChunk)
-            {
-                int count = Math.Min(perChunk, destination.Length - done);
-                Span<byte> bytes = chunk[..(count * _elementSize)];
-                ReadExactly(bytes, offset + (long)done * _elementSize, row);
-                Span<float> target = destination.Slice(done, count);
-                switch (_dtype)
-                {
-                    case SafeTensorDType.F32: FloatConversion.Float32FromBytes(bytes, target); break;
-                    case SafeTensorDType.F16: FloatConversion.Float16ToSingle(bytes, target); break;
-                    default: FloatConversion.BFloat16ToSingle(bytes, target); break;
-                }
-            }
-        }
+        bool complete;
+        try { complete = FloatTensorReads.TryRead(_handle, offset, _dtype, destination); }
+        catch (IOException e) { throw new CheckpointException($"{Path}: reading row {row} of tensor '{TensorName}' failed: {e.Message}", e); }
+        if (!complete) throw Changed($"row {row} of tensor '{TensorName}' ends past the end of the file");
         // The whole tensor was finite when the model loaded (Checkpoint checks every weight).
         if (NonFiniteValues.IndexOfFirst(destination) >= 0) throw Changed($"row {row} now holds a non-finite value");
-    }
-
-    private void ReadExactly(Span<byte> buffer, long offset, int row)
-    {
-        while (!buffer.IsEmpty)
-        {
-            int read;
-            try { read = RandomAccess.Read(_handle, buffer, offset); }
-            catch (IOException e) { throw new CheckpointException($"{Path}: reading row {row} of tensor '{TensorName}' failed: {e.Message}", e); }
-            if (read <= 0) throw Changed($"row {row} of tensor '{TensorName}' ends past the end of the file");
-            buffer = buffer[read..];
-            offset += read;
-        }
     }
 
     private CheckpointException Changed(string detail) =>
