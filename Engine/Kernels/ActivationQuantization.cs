@@ -123,14 +123,15 @@ public static class ActivationQuantization
         int p = 0;
         for (; p + 32 <= row.Length; p += 32)
         {
-            Vector256<int> a = Vector256.ConvertToInt32Native(Vector256.Min(Vector256.Max(Vector256.Round(Vector256.LoadUnsafe(ref source, (nuint)p) * scale), low), high));
-            Vector256<int> b = Vector256.ConvertToInt32Native(Vector256.Min(Vector256.Max(Vector256.Round(Vector256.LoadUnsafe(ref source, (nuint)p + 8) * scale), low), high));
-            Vector256<int> c = Vector256.ConvertToInt32Native(Vector256.Min(Vector256.Max(Vector256.Round(Vector256.LoadUnsafe(ref source, (nuint)p + 16) * scale), low), high));
-            Vector256<int> d = Vector256.ConvertToInt32Native(Vector256.Min(Vector256.Max(Vector256.Round(Vector256.LoadUnsafe(ref source, (nuint)p + 24) * scale), low), high));
+            Vector256<int> a = Step(Vector256.LoadUnsafe(ref source, (nuint)p)), b = Step(Vector256.LoadUnsafe(ref source, (nuint)p + 8));
+            Vector256<int> c = Step(Vector256.LoadUnsafe(ref source, (nuint)p + 16)), d = Step(Vector256.LoadUnsafe(ref source, (nuint)p + 24));
             Vector256.Narrow(a, b).StoreUnsafe(ref target, (nuint)p);
             Vector256.Narrow(c, d).StoreUnsafe(ref target, (nuint)p + 16);
         }
         return p;
+
+        Vector256<int> Step(Vector256<float> v) =>
+            Vector256.ConvertToInt32Native(Vector256.Min(Vector256.Max(Vector256.Round(v * scale), low), high));
     }
 
     // As QuantizeVector128, 32 elements at a time (Vector256.Narrow keeps element order). ConvertToInt32Native: the
