@@ -100,12 +100,12 @@ internal readonly struct JsonFields(string file)
     public TokenizerException KeyError(string path, InvalidOperationException e) => Error(path, $"has a key that is not valid text ({e.Message})");
 
     /// <summary>The reader's property name, or null with <paramref name="error"/> set (when not set yet) when it does not decode.</summary>
-    public static string? KeyText(ref Utf8JsonReader reader, JsonFields f, string path, ref TokenizerException? error)
+    public string? KeyText(ref Utf8JsonReader reader, string path, ref TokenizerException? error)
     {
         try { return reader.GetString(); }
         catch (InvalidOperationException e)
         {
-            error ??= f.KeyError(path, e);
+            error ??= KeyError(path, e);
             return null;
         }
     }

@@ -127,7 +127,7 @@ internal sealed class TokenizerJsonDocument : IDisposable
         TokenizerException? error = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            string? token = JsonFields.KeyText(ref reader, f, path, ref error);
+            string? token = f.KeyText(ref reader, path, ref error);
             reader.Read();
             int id = -1;
             bool isInteger = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out id);
