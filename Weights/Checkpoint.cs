@@ -17,6 +17,7 @@ public sealed class Checkpoint : IDisposable
     private readonly Dictionary<string, (SafeTensorsFile File, TensorInfo Info)> _tensors;
     private readonly ConcurrentDictionary<string, byte> _consumed = new(StringComparer.Ordinal);
     private LoadBuffer.Block? _spare;        // the block RentBuffer lends again; freed on Dispose
+    private int _largestRent;                 // floats, see LargestBufferRented
     private volatile bool _disposed;
 
     public BertConfig Config { get; }
@@ -447,11 +448,16 @@ public sealed class Checkpoint : IDisposable
     public LoadBuffer RentBuffer(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
+        for (int seen = _largestRent; length > seen; seen = _largestRent)
+            if (Interlocked.CompareExchange(ref _largestRent, length, seen) == seen) break;
         LoadBuffer.Block? spare = Interlocked.Exchange(ref _spare, null);
         if (spare is not null && spare.Capacity >= length && !_disposed) return new LoadBuffer(spare, length, this);
         spare?.Free();
         return new LoadBuffer(LoadBuffer.Block.Allocate(length), length, this);
     }
+
+    /// <summary>The largest <see cref="RentBuffer"/> length so far, in floats: what a load held besides the model's own copies.</summary>
+    internal int LargestBufferRented => Volatile.Read(ref _largestRent);
 
     /// <summary>Takes back a lent block to lend it again; false when the checkpoint is disposed (the caller frees it).</summary>
     internal bool GiveBack(LoadBuffer.Block block)

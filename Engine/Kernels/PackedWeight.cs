@@ -47,41 +47,37 @@ public sealed class PackedWeight
         PanelCount = panels;
     }
 
-    /// <summary>Packs w: [n, k] row-major into 32-column panels.</summary>
+    /// <summary>Packs w: [n, k] row-major into 32-column panels (<see cref="PackedWeightWriter"/> with every row at once).</summary>
     public static PackedWeight Pack(ReadOnlySpan<float> w, int n, int k)
     {
-        if (n <= 0) throw new ArgumentOutOfRangeException(nameof(n), n, "n (output features, rows of w) must be > 0.");
-        if (k <= 0) throw new ArgumentOutOfRangeException(nameof(k), k, "k (input features, columns of w) must be > 0.");
+        CheckShape(n, k);
         GemmArguments.CheckLength(w, n, k, nameof(w), "[n, k]");
         if (w.Length != (long)n * k)
             throw new ArgumentException($"w has {w.Length} elements but its shape [n, k] = [{n}, {k}] needs exactly {(long)n * k}.", nameof(w));
+        var writer = new PackedWeightWriter(n, k);
+        writer.Append(w);
+        return writer.Complete();
+    }
 
+    /// <summary>Storage for [n, k]: Size = Panels · <see cref="PanelWidth"/> · k floats from Offset, pinned, aligned to 64 bytes, uninitialized.</summary>
+    internal static (float[] Storage, int Offset, int Panels, int Size) Allocate(int n, int k)
+    {
+        CheckShape(n, k);
         int panels = (n + PanelWidth - 1) / PanelWidth;
         long size = (long)panels * PanelWidth * k;
         if (size + AlignFloats > Array.MaxLength)
-            throw new ArgumentException($"w [n, k] = [{n}, {k}] is too large to pack into one array.", nameof(w));
-
+            throw new ArgumentException($"a weight [n, k] = [{n}, {k}] is too large to pack into one array.", nameof(n));
         float[] storage = GC.AllocateUninitializedArray<float>((int)size + AlignFloats, pinned: true);
-        int offset = AlignmentOffset(storage);
-        Span<float> packed = storage.AsSpan(offset, (int)size);
-
-        for (int q = 0; q < panels; q++)
-        {
-            Span<float> panel = packed.Slice(q * PanelWidth * k, PanelWidth * k);
-            int j0 = q * PanelWidth;
-            int width = Math.Min(PanelWidth, n - j0);
-            if (width < PanelWidth) panel.Clear();
-            for (int jj = 0; jj < width; jj++)
-            {
-                ReadOnlySpan<float> row = w.Slice((j0 + jj) * k, k);
-                Span<float> sub = panel.Slice(jj / SubPanelWidth * SubPanelWidth * k);
-                int column = jj % SubPanelWidth;
-                for (int p = 0; p < k; p++)
-                    sub[p * SubPanelWidth + column] = row[p];
-            }
-        }
-        return new PackedWeight(storage, offset, n, k, panels);
+        return (storage, AlignmentOffset(storage), panels, (int)size);
     }
+
+    private static void CheckShape(int n, int k)
+    {
+        if (n <= 0) throw new ArgumentOutOfRangeException(nameof(n), n, "n (output features, rows of w) must be > 0.");
+        if (k <= 0) throw new ArgumentOutOfRangeException(nameof(k), k, "k (input features, columns of w) must be > 0.");
+    }
+
+    internal static PackedWeight Create(float[] storage, int offset, int n, int k, int panels) => new(storage, offset, n, k, panels);
 
     /// <summary>Pointer to panel 0, sub-panel 0, k step 0. Valid for the object's lifetime (the array is pinned).</summary>
     internal unsafe float* Data => (float*)Unsafe.AsPointer(ref _storage[_offset]);

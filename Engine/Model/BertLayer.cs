@@ -43,7 +43,10 @@ public sealed class BertLayer
 
         Linear Load(string weight, string bias, int outFeatures, int inFeatures, EncoderProjections projection, float[]? maxAbs)
         {
-            // The unpacked weight lives only until it is packed (outside the GC heap: no garbage left behind).
+            if (!plan.IsInt8(projection))
+                return new Linear(LinearLoader.ReadPacked(checkpoint, [weight], outFeatures, inFeatures), checkpoint.ReadFloat32(bias, outFeatures));
+            // An int8 layer needs the whole weight (per-column smoothing scales); it lives only until it is quantized
+            // (outside the GC heap: no garbage left behind).
             using LoadBuffer unpacked = checkpoint.RentBuffer(checked(outFeatures * inFeatures));
             checkpoint.ReadFloat32(weight, unpacked.Span, outFeatures, inFeatures);
             return plan.Build(unpacked.Span, checkpoint.ReadFloat32(bias, outFeatures), outFeatures, inFeatures, projection, maxAbs);

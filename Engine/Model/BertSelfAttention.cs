@@ -28,14 +28,18 @@ public sealed class BertSelfAttention
         RelativeBias = relativeBias;
         int h = config.HiddenSize;
         NumHeads = config.NumAttentionHeads; HeadDim = config.HeadDim;
-        using LoadBuffer weight = checkpoint.RentBuffer(3 * h * h); // given back once packed
         var bias = new float[3 * h];
         (string Weight, string Bias)[] parts = [(names.QueryWeight, names.QueryBias), (names.KeyWeight, names.KeyBias), (names.ValueWeight, names.ValueBias)];
         for (int i = 0; i < 3; i++)
-        {
-            checkpoint.ReadFloat32(parts[i].Weight, weight.Span.Slice(i * h * h, h * h), h, h);
             checkpoint.ReadFloat32(parts[i].Bias, bias.AsSpan(i * h, h), h);
+        if (!plan.IsInt8(EncoderProjections.QueryKeyValue))
+        {
+            QueryKeyValue = new Linear(LinearLoader.ReadPacked(checkpoint, [parts[0].Weight, parts[1].Weight, parts[2].Weight], h, h), bias);
+            return;
         }
+        using LoadBuffer weight = checkpoint.RentBuffer(3 * h * h); // given back once quantized
+        for (int i = 0; i < 3; i++)
+            checkpoint.ReadFloat32(parts[i].Weight, weight.Span.Slice(i * h * h, h * h), h, h);
         QueryKeyValue = plan.Build(weight.Span, bias, 3 * h, h, EncoderProjections.QueryKeyValue, inputMaxAbs);
     }
 

@@ -44,6 +44,14 @@ public sealed class Linear
         Bias = bias; OutFeatures = outFeatures; InFeatures = inFeatures;
     }
 
+    /// <summary>An fp32 layer on a weight already packed (e.g. read from the checkpoint a block of rows at a time).</summary>
+    internal Linear(PackedWeight weight, float[] bias)
+    {
+        if (bias.Length != weight.N) throw new ArgumentException($"bias has {bias.Length} floats, expected [{weight.N}]", nameof(bias));
+        _weight = weight;
+        Bias = bias; OutFeatures = weight.N; InFeatures = weight.K;
+    }
+
     private Linear(QuantizedWeight weight, float[] bias, float[]? inverseInputScale)
     {
         Quantized = weight;

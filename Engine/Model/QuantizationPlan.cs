@@ -24,6 +24,9 @@ internal sealed class QuantizationPlan
     public bool NeedsCalibration =>
         _options.Quantization == WeightQuantization.Int8 && _options.SmoothQuantAlpha is not null && _options.Int8Projections != EncoderProjections.None;
 
+    /// <summary>True when <paramref name="projection"/> is built int8 (<see cref="Build"/> then needs its whole unpacked weight).</summary>
+    public bool IsInt8(EncoderProjections projection) => _options.IsInt8(projection);
+
     /// <summary>
     /// A projection: fp32, or int8, smoothed with <paramref name="inputMaxAbs"/> (max |x| per input channel from
     /// calibration) when given.
