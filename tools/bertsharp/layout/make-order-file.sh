@@ -1,5 +1,6 @@
 #!/bin/bash
-# Regenerates bertsharp.order: the managed methods a `--help` run and an int8 `embed` run execute, in first-run order.
+# Regenerates bertsharp.order: the managed methods a `--help` run, an int8 `embed` run and an fp32 `embed` run execute,
+# in first-run order.
 # NativeAOT places them first in the code section (IlcOrderFile, bertsharp.csproj), so a run faults in ~1.3 MB of code
 # instead of ~4.9 MB scattered over the 6.7 MB section. Names ILC no longer emits are ignored and unlisted methods
 # follow in default order, so a stale file only costs memory, never correctness.
@@ -18,6 +19,8 @@ readelf -SW "$WORK/bertsharp" | awk '$2=="__managedcode"{print $4, $6}' > "$WORK
 valgrind --tool=callgrind --dump-instr=yes --callgrind-out-file="$WORK/help.cg" "$WORK/bertsharp" --help >/dev/null 2>&1
 valgrind --tool=callgrind --dump-instr=yes --callgrind-out-file="$WORK/int8.cg" "$WORK/bertsharp" embed --model "$MODEL" \
   --quantize int8 "The quick brown fox jumps over the lazy dog." >/dev/null 2>&1
+valgrind --tool=callgrind --dump-instr=yes --callgrind-out-file="$WORK/fp32.cg" "$WORK/bertsharp" embed --model "$MODEL" \
+  "The quick brown fox jumps over the lazy dog." >/dev/null 2>&1
 python3 - "$WORK" > "$HERE/bertsharp.order" <<'PY'
 import bisect, re, sys
 work = sys.argv[1]
@@ -28,7 +31,7 @@ starts = [a for a, _ in syms]
 # valgrind maps a PIE at 0x108000; it reports the managed code section under an unnamed object with absolute addresses.
 BASE = 0x108000
 seen, hits = set(), 0
-for cg in ("help.cg", "int8.cg"):
+for cg in ("help.cg", "int8.cg", "fp32.cg"):
     obs, ob, last = {}, "", 0
     for line in open(f"{work}/{cg}"):
         m = re.match(r"^(c?ob)=\((\d+)\)(?: (.*))?$", line.rstrip("\n"))
