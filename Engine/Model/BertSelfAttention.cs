@@ -37,7 +37,7 @@ public sealed class BertSelfAttention
             QueryKeyValue = new Linear(LinearLoader.ReadPacked(checkpoint, [parts[0].Weight, parts[1].Weight, parts[2].Weight], h, h), bias);
             return;
         }
-        using LoadBuffer weight = checkpoint.RentBuffer(3 * h * h); // given back once quantized
+        using LoadBuffer weight = checkpoint.RentBuffer(checked(3 * h * h)); // given back once quantized
         for (int i = 0; i < 3; i++)
             checkpoint.ReadFloat32(parts[i].Weight, weight.Span.Slice(i * h * h, h * h), h, h);
         QueryKeyValue = plan.Build(weight.Span, bias, 3 * h, h, EncoderProjections.QueryKeyValue, inputMaxAbs);
